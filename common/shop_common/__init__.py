@@ -1,0 +1,1 @@
+"""Code both services need, kept once: errors, request ids, identity assertions, config."""

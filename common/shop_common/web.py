@@ -1,0 +1,67 @@
+"""Request plumbing both services share: request ids, log lines, JSON bodies, replica names."""
+
+import logging
+import re
+import socket
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from .errors import ApiError
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Keep a client's id only when it is short and plain, so it cannot inject into logs.
+_WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_REPLICA = socket.gethostname()
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:  # outside a request or app context
+            record.request_id = "-"
+        return True
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every log line to stderr with the service name and the request id."""
+    handler = logging.StreamHandler()
+    handler.addFilter(_RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s {service} rid=%(request_id)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def init_request_plumbing(app: Flask) -> None:
+    """Give each request an id (kept from the gateway when well-formed) and echo it back."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def tag_response(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        response.headers["X-Served-By"] = _REPLICA  # which replica answered, for --scale tests
+        return response
+
+
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object, or raise 415/400 with a clear message."""
+    if not request.is_json:
+        raise ApiError(415, "Send the body as JSON with Content-Type: application/json.")
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting
+        data = None
+    if data is None:
+        raise ApiError(400, "The body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return data
