@@ -1,0 +1,299 @@
+"""The OpenAPI 3.1 description of every public endpoint, served at /openapi.json."""
+
+from typing import Any
+
+from flask import Blueprint
+
+bp = Blueprint("openapi", __name__)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json("Error", description)
+
+
+def _empty(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+CSRF_HEADER = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The session's token from GET /csrf, /me or the login answer.",
+}
+KEY_PARAM = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+}
+UNAVAILABLE = _error("Redis (or, for login, catalog-service) is unavailable.")
+FORBIDDEN = _error("CSRF check failed.")
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "request_id"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "request_id": {"type": ["string", "null"]},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": False,
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "username"],
+        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "LoginRequest": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {"type": "string", "minLength": 1, "maxLength": 150},
+            "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+            "remember": {"type": "boolean", "default": False},
+        },
+    },
+    "LoginAnswer": {
+        "type": "object",
+        "required": ["user", "csrf_token"],
+        "properties": {"user": _ref("User"), "csrf_token": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "Me": {
+        "type": "object",
+        "required": ["user", "login_at", "csrf_token"],
+        "properties": {
+            "user": _ref("User"),
+            "login_at": {"type": "string", "format": "date-time"},
+            "csrf_token": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "CsrfToken": {
+        "type": "object",
+        "required": ["csrf_token"],
+        "properties": {"csrf_token": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "Remembered": {
+        "type": "object",
+        "required": ["username"],
+        "properties": {"username": {"type": ["string", "null"]}},
+        "additionalProperties": False,
+    },
+    "Data": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "object", "maxProperties": 50}},
+        "additionalProperties": False,
+    },
+    "DataValue": {
+        "type": "object",
+        "required": ["value"],
+        "properties": {"value": {"description": "Any JSON, at most 4096 bytes serialized."}},
+    },
+    "DataItem": {
+        "type": "object",
+        "required": ["key", "value"],
+        "properties": {"key": {"type": "string"}, "value": {}},
+        "additionalProperties": False,
+    },
+    "Status": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string"}},
+        "additionalProperties": False,
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/login": {
+        "post": {
+            "summary": "Sign in (needs X-Requested-With: XMLHttpRequest and a JSON body).",
+            "parameters": [
+                {
+                    "name": "X-Requested-With",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"const": "XMLHttpRequest"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("LoginRequest")}},
+            },
+            "responses": {
+                "200": _json("LoginAnswer", "Signed in; a new sid cookie is set."),
+                "400": _error("Body is not a JSON object."),
+                "401": _error("Wrong username or password."),
+                "403": FORBIDDEN,
+                "422": _error("Invalid fields."),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    "/logout": {
+        "post": {
+            "summary": "Sign out: the session is deleted and the cookie expired.",
+            "parameters": [CSRF_HEADER],
+            "responses": {"204": _empty("Signed out."), "403": FORBIDDEN, "503": UNAVAILABLE},
+        }
+    },
+    "/me": {
+        "get": {
+            "summary": "The signed-in user.",
+            "responses": {
+                "200": _json("Me", "Signed in."),
+                "401": _error("Nobody is signed in."),
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    "/csrf": {
+        "get": {
+            "summary": "The session's CSRF token; creates an anonymous session when there is none.",
+            "responses": {"200": _json("CsrfToken", "The token."), "503": UNAVAILABLE},
+        }
+    },
+    "/auth": {
+        "get": {
+            "summary": "nginx auth_request: identity assertion for the signed-in user.",
+            "parameters": [
+                {"name": "X-Original-Method", "in": "header", "schema": {"type": "string"}},
+                {"name": "X-CSRF-Token", "in": "header", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": _empty(
+                    "Signed in (and CSRF token valid for unsafe methods).",
+                    {
+                        "X-Identity": {
+                            "schema": {"type": "string"},
+                            "description": "Signed identity assertion.",
+                        }
+                    },
+                ),
+                "401": _error("Nobody is signed in."),
+                "403": FORBIDDEN,
+                "503": UNAVAILABLE,
+            },
+        }
+    },
+    "/remembered": {
+        "get": {
+            "summary": "The remembered username (cookie remembered_username), or null.",
+            "responses": {"200": _json("Remembered", "The username or null.")},
+        },
+        "delete": {
+            "summary": "Forget the remembered username.",
+            "parameters": [CSRF_HEADER],
+            "responses": {"204": _empty("Cookie expired."), "403": FORBIDDEN, "503": UNAVAILABLE},
+        },
+    },
+    "/data": {
+        "get": {
+            "summary": "All session data.",
+            "responses": {"200": _json("Data", "Keys and values."), "503": UNAVAILABLE},
+        }
+    },
+    "/data/{key}": {
+        "parameters": [KEY_PARAM],
+        "get": {
+            "summary": "One stored value.",
+            "responses": {
+                "200": _json("DataItem", "The value."),
+                "404": _error("No such key."),
+                "422": _error("Invalid key."),
+                "503": UNAVAILABLE,
+            },
+        },
+        "put": {
+            "summary": "Store a value.",
+            "parameters": [CSRF_HEADER],
+            "requestBody": _body("DataValue"),
+            "responses": {
+                "200": _json("DataItem", "Stored."),
+                "400": _error("Body is not a JSON object."),
+                "403": FORBIDDEN,
+                "413": _error("Value larger than 4096 bytes."),
+                "415": _error("Body is not JSON."),
+                "422": _error("Invalid key, missing value or more than 50 keys."),
+                "503": UNAVAILABLE,
+            },
+        },
+        "delete": {
+            "summary": "Remove a key (idempotent).",
+            "parameters": [CSRF_HEADER],
+            "responses": {
+                "204": _empty("Removed."),
+                "403": FORBIDDEN,
+                "422": _error("Invalid key."),
+                "503": UNAVAILABLE,
+            },
+        },
+    },
+    "/healthz": {
+        "get": {"summary": "Liveness.", "responses": {"200": _json("Status", "Alive.")}},
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: Redis answers PING.",
+            "responses": {"200": _json("Status", "Ready."), "503": _error("Redis unreachable.")},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document.",
+            "responses": {
+                "200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}
+            },
+        }
+    },
+}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "session-service",
+        "version": "1.0.0",
+        "description": "Sessions in Redis behind a signed sid cookie, served at /api/session/.",
+    },
+    "servers": [{"url": "/api/session"}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"sid": {"type": "apiKey", "in": "cookie", "name": "sid"}},
+    },
+}
+
+
+@bp.get("/openapi.json")
+def get_openapi() -> dict[str, Any]:
+    """Return the OpenAPI document."""
+    return SPEC

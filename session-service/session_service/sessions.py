@@ -1,0 +1,257 @@
+"""Server-side sessions in Redis behind a signed, id-only cookie.
+
+The cookie holds ``<sid>.<hmac>``; a cookie whose signature does not verify is
+treated as absent before Redis is asked. Each session stores its creation (or
+login) time, and its Redis TTL is ``min(idle timeout, absolute deadline - now)``.
+
+Logout must be final even while other requests holding the same cookie are in
+flight, so a request never writes back a session it merely loaded: unchanged
+sessions are refreshed with EXPIRE (a no-op on a deleted key) and changed ones
+with ``SET ... XX`` (only if the key still exists). Only a brand-new session id
+is created, with ``SET ... NX``.
+"""
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis
+from flask import Flask, Request, Response, current_app, session
+from flask_session.redis import RedisSession, RedisSessionInterface
+from itsdangerous import BadSignature, Signer
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "sid"
+KEY_PREFIX = "sess:"
+CREATED = "created"  # unix seconds of creation or login; the absolute lifetime counts from it
+CSRF = "csrf"
+USER = "user"
+LOGIN_AT = "login_at"
+DATA = "data"  # visitor data lives in its own dict so it cannot clobber the keys above
+
+REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+_SID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+
+
+class StoreSession(RedisSession):
+    """A session plus what the interface needs to save it safely."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        super().__init__(initial, sid=sid)
+        self.is_new = True  # no Redis key yet: created with SET NX and sent as a cookie
+        self.read_only = False  # /auth: never written or refreshed
+        self.unavailable = False  # Redis could not be reached while opening or saving
+        self.destroyed = False  # logged out: key deleted, cookie expired, nothing written
+
+
+class SignedRedisSessionInterface(RedisSessionInterface):
+    """Flask-Session's Redis interface with a signed sid, idle + absolute expiry and no resurrection."""
+
+    session_class = StoreSession
+
+    def __init__(
+        self,
+        app: Flask,
+        client: redis.Redis,
+        secret_key: str,
+        idle_timeout: int,
+        absolute_lifetime: int,
+    ) -> None:
+        super().__init__(app, client=client, key_prefix=KEY_PREFIX, serialization_format="json")
+        self.signer = Signer(
+            secret_key, salt="session-id", key_derivation="hmac", digest_method=hashlib.sha256
+        )
+        self.idle_timeout = idle_timeout
+        self.absolute_lifetime = absolute_lifetime
+
+    # -- cookie value -----------------------------------------------------------------------
+
+    def sign_sid(self, sid: str) -> str:
+        """Return the cookie value for a session id."""
+        return self.signer.sign(sid).decode("ascii")
+
+    def unsign_sid(self, value: str) -> str | None:
+        """Return the sid in a cookie value, or None when it is forged, mangled or malformed."""
+        if len(value) > 200:
+            return None
+        try:
+            sid = self.signer.unsign(value).decode("ascii")
+        except (BadSignature, UnicodeError):
+            return None
+        return sid if _SID.fullmatch(sid) else None
+
+    # -- expiry -------------------------------------------------------------------------------
+
+    def ttl_for(self, session: StoreSession, now: float | None = None) -> int:
+        """Seconds the session may live from now: the idle timeout, capped by the absolute deadline."""
+        now = time.time() if now is None else now
+        created = float(session.get(CREATED, now))
+        return int(min(self.idle_timeout, created + self.absolute_lifetime - now))
+
+    def deadline(self, session: StoreSession) -> datetime:
+        """The moment the absolute lifetime ends, used as the cookie's Expires."""
+        return datetime.fromtimestamp(float(session[CREATED]) + self.absolute_lifetime, tz=UTC)
+
+    # -- lifecycle helpers for views ----------------------------------------------------------
+
+    def fresh(self) -> StoreSession:
+        """Return an empty, not yet stored session with a new id."""
+        return self.session_class(sid=self._generate_sid(self.sid_length))
+
+    def start(self, session: StoreSession) -> None:
+        """Turn `session` into a brand-new one: old key deleted, new id, new creation time and CSRF token."""
+        if not session.is_new:
+            self.client.delete(self._get_store_id(session.sid))
+        session.clear()
+        session.pop("_permanent", None)
+        session.sid = self._generate_sid(self.sid_length)
+        session.is_new = True
+        session[CREATED] = int(time.time())
+        session[CSRF] = secrets.token_urlsafe(32)
+
+    def destroy(self, session: StoreSession) -> None:
+        """Delete the session now; the response expires the cookie and writes nothing."""
+        if not session.is_new:
+            self.client.delete(self._get_store_id(session.sid))
+        session.destroyed = True
+
+    # -- Flask-Session overrides ------------------------------------------------------------
+
+    def open_session(self, app: Flask, request: Request) -> StoreSession:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.fresh()
+        sid = self.unsign_sid(value)
+        if sid is None:
+            log.info("rejected a session cookie with a bad signature")
+            return self.fresh()
+        try:
+            data = self._retrieve_session_data(self._get_store_id(sid))
+        except REDIS_UNAVAILABLE as error:
+            log.warning("Redis unavailable while opening a session: %s", error)
+            session = self.fresh()
+            session.unavailable = True
+            return session
+        if data is None:
+            return self.fresh()
+        session = self.session_class(data, sid=sid)
+        session.is_new = False
+        if self.ttl_for(session) <= 0:  # past the absolute deadline; Redis drops it about now anyway
+            return self.fresh()
+        return session
+
+    def save_session(self, app: Flask, session: StoreSession, response: Response) -> None:  # type: ignore[override]
+        if session.unavailable or session.read_only:
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        try:
+            self._save(app, session, response)
+        except REDIS_UNAVAILABLE:
+            session.unavailable = True  # Flask retries saving while handling the error; don't wait twice
+            raise
+
+    def _save(self, app: Flask, session: StoreSession, response: Response) -> None:
+        store_id = self._get_store_id(session.sid)
+        if session.destroyed:
+            self._expire_cookie(app, response)
+            return
+        if session.is_new and not session.modified:
+            return  # an anonymous visitor who stored nothing: no key, no cookie
+        if session.is_new:
+            session.setdefault(CREATED, int(time.time()))
+            session.setdefault(CSRF, secrets.token_urlsafe(32))  # every stored session has one token
+        ttl = self.ttl_for(session)
+        if ttl <= 0:
+            self.client.delete(store_id)
+            self._expire_cookie(app, response)
+            return
+        if session.is_new:
+            self.client.set(store_id, self._encode(session), ex=ttl, nx=True)
+            self._set_cookie(app, session, response)
+        elif session.modified:
+            # XX: if logout (or a login elsewhere) deleted the key meanwhile, stay deleted
+            if not self.client.set(store_id, self._encode(session), ex=ttl, xx=True):
+                log.info("session ended while this request ran; its changes were dropped")
+        else:
+            self.client.expire(store_id, ttl)  # EXPIRE on a deleted key is a no-op
+
+    def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
+        raw = self.client.get(store_id)
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+        except ValueError:  # json only: never fall back to Flask-Session's pickle decoder
+            log.warning("discarding an unreadable session record")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _encode(self, session: StoreSession) -> str:
+        return json.dumps(dict(session), separators=(",", ":"))
+
+    def _set_cookie(self, app: Flask, session: StoreSession, response: Response) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self.sign_sid(session.sid),
+            expires=self.deadline(session),
+            path=self.get_cookie_path(app),
+            domain=None,  # host-only
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite="Lax",
+        )
+        response.vary.add("Cookie")
+
+    def _expire_cookie(self, app: Flask, response: Response) -> None:
+        # Same attributes as when set, so browsers honour the deletion
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path=self.get_cookie_path(app),
+            domain=None,
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite="Lax",
+        )
+        response.vary.add("Cookie")
+
+
+def login_time_now() -> str:
+    """The login time as ISO-8601 UTC, e.g. 2026-11-24T18:56:21Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_redis_client(url: str, timeout: float) -> redis.Redis:
+    """A Redis client that fails fast: short socket timeouts, one immediate retry on a dropped link."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        # One retry, connection errors only, reconnects a pooled socket that died with a Redis restart;
+        # the default (10 retries with backoff) would keep a request waiting for many seconds.
+        retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
+        decode_responses=False,
+    )
+
+
+def init_sessions(app: Flask, client: redis.Redis, secret_key: str, idle: int, absolute: int) -> None:
+    """Install the session interface on `app`."""
+    app.session_interface = SignedRedisSessionInterface(app, client, secret_key, idle, absolute)
+
+
+def interface() -> SignedRedisSessionInterface:
+    """The app's session interface, typed."""
+    return cast(SignedRedisSessionInterface, current_app.session_interface)
+
+
+def current() -> StoreSession:
+    """The request's session, typed."""
+    return cast(StoreSession, session._get_current_object())  # type: ignore[attr-defined]
