@@ -1,0 +1,20 @@
+# The few verbs people use. `make test` is what CI runs.
+.PHONY: setup run up down test test-stack lint
+
+setup:            ## system servers + .venv
+	bash scripts/setup.sh
+
+run: setup        ## the whole stack as local processes (no Docker); Ctrl-C stops it
+	.venv/bin/python stack/stack.py
+
+up:               ## the whole stack in Docker
+	docker compose up --build
+
+down:
+	docker compose down
+
+test: setup       ## lint, types, every suite; stack tests in compose mode if Docker answers, else local
+	bash scripts/test.sh
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .

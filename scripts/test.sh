@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test run: lint, types, each service's suite, the gateway's, then the black-box
+# suite against a running stack (compose when a Docker engine answers, else local processes;
+# STACK_MODE=compose|local forces one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "lint (ruff) and types (mypy)"
+$bin/ruff check .
+$bin/ruff format --check .
+$bin/mypy common/shop_common catalog-service/catalog_service session-service/session_service stack
+
+step "catalog-service tests (real PostgreSQL)"
+$bin/pytest -q catalog-service/tests
+
+step "session-service tests (real Redis)"
+$bin/pytest -q session-service/tests
+
+step "gateway tests (real nginx)"
+$bin/pytest -q tests/gateway
+
+step "stack tests (${STACK_MODE:-auto} mode)"
+$bin/pytest -q -s tests/integration ${STACK_TEST_PATHS:-} "$@"
