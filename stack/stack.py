@@ -207,15 +207,34 @@ class LocalStack:
         options = f"-p {self.ports['postgres']} -k {self.workdir} -c listen_addresses=127.0.0.1"
         self._run_as(
             runas,
-            [find_binary("pg_ctl") or "pg_ctl", "-D", str(data), "-o", options, "-w", "-t", "30",
-             "-l", str(self.workdir / "logs" / "postgres.log"), "start"],
+            [
+                find_binary("pg_ctl") or "pg_ctl",
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "-l",
+                str(self.workdir / "logs" / "postgres.log"),
+                "start",
+            ],
             "postgres-ctl",
         )
         if init:
             self._run_as(
                 runas,
-                [find_binary("createdb") or "createdb", "-h", "127.0.0.1", "-p", str(self.ports["postgres"]),
-                 "-U", "postgres", "catalog"],
+                [
+                    find_binary("createdb") or "createdb",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.ports["postgres"]),
+                    "-U",
+                    "postgres",
+                    "catalog",
+                ],
                 "postgres-createdb",
             )
 
@@ -233,8 +252,19 @@ class LocalStack:
         # appendonly: a Redis restart must not sign anybody out, as in compose.
         self._spawn(
             "redis",
-            [find_binary("redis-server") or "redis-server", "--port", str(self.ports["redis"]),
-             "--bind", "127.0.0.1", "--dir", str(self.workdir), "--save", "", "--appendonly", "yes"],
+            [
+                find_binary("redis-server") or "redis-server",
+                "--port",
+                str(self.ports["redis"]),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.workdir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+            ],
         )
         import redis  # from the project's venv
 
@@ -251,7 +281,9 @@ class LocalStack:
     def start_catalog(self) -> None:
         env = {**self._catalog_env(), "BIND": f"127.0.0.1:{self.ports['catalog']}"}
         self._spawn("catalog", self._gunicorn(), env, ROOT / "catalog-service")
-        wait_until(lambda: http_ok(f"{self.catalog_url}/readyz"), "catalog-service", 60, self.procs["catalog"])
+        wait_until(
+            lambda: http_ok(f"{self.catalog_url}/readyz"), "catalog-service", 60, self.procs["catalog"]
+        )
 
     def start_session(self) -> None:
         env = {
@@ -263,17 +295,31 @@ class LocalStack:
             "BIND": f"127.0.0.1:{self.ports['session']}",
         }
         self._spawn("session", self._gunicorn(), env, ROOT / "session-service")
-        wait_until(lambda: http_ok(f"{self.session_url}/readyz"), "session-service", 60, self.procs["session"])
+        wait_until(
+            lambda: http_ok(f"{self.session_url}/readyz"), "session-service", 60, self.procs["session"]
+        )
 
     def start_gateway(self) -> None:
         conf = self.workdir / "nginx"
         self._run(
-            [sys.executable, str(ROOT / "gateway" / "render.py"), "--out", str(conf),
-             "--listen", str(self.ports["gateway"]),
-             "--catalog", f"127.0.0.1:{self.ports['catalog']}",
-             "--session", f"127.0.0.1:{self.ports['session']}",
-             "--static-root", str(ROOT / "static-ui"),
-             "--login-rate", self.login_rate, "--login-burst", str(self.login_burst)],
+            [
+                sys.executable,
+                str(ROOT / "gateway" / "render.py"),
+                "--out",
+                str(conf),
+                "--listen",
+                str(self.ports["gateway"]),
+                "--catalog",
+                f"127.0.0.1:{self.ports['catalog']}",
+                "--session",
+                f"127.0.0.1:{self.ports['session']}",
+                "--static-root",
+                str(ROOT / "static-ui"),
+                "--login-rate",
+                self.login_rate,
+                "--login-burst",
+                str(self.login_burst),
+            ],
             "gateway-render",
         )
         nginx = find_binary("nginx") or "nginx"
@@ -305,19 +351,25 @@ class LocalStack:
         )
         self._run([*prefix, *cmd], name, {**os.environ, "HOME": str(self.workdir)})
 
-    def _run(self, cmd: list[str], name: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def _run(
+        self, cmd: list[str], name: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         with open(self.workdir / "logs" / f"{name}.log", "a") as log:
             result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         if result.returncode != 0:
             raise RuntimeError(f"{name} failed (exit {result.returncode}); see logs/{name}.log")
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def _spawn(
+        self, name: str, cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         log = open(self.workdir / "logs" / f"{name}.log", "a")  # noqa: SIM115 - lives as long as the process
         self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=8080, help="gateway port (a free one if taken)")
     args = parser.parse_args()
     stack = LocalStack(gateway_port=args.port, catalog_port=8001, session_port=8002)

@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "stack"))
 
 from stack import LocalStack  # noqa: E402
 
-
 # The suite signs in often from one address, so it runs the gateway with a looser login
 # limit than production's default; the rate-limit test sends more than the burst.
 LOGIN_RATE = os.environ.get("STACK_LOGIN_RATE", "300r/m")
@@ -120,7 +119,9 @@ class Browser(requests.Session):
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def sign_in(self, username: str, password: str = "correct-horse-1", remember: bool = False) -> dict[str, Any]:
+    def sign_in(
+        self, username: str, password: str = "correct-horse-1", remember: bool = False
+    ) -> dict[str, Any]:
         response = self.post(
             "/api/session/login", json={"username": username, "password": password, "remember": remember}
         )
