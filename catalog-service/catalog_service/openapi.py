@@ -1,0 +1,325 @@
+"""GET /openapi.json: the OpenAPI 3.1 description of every public endpoint.
+
+Written by hand next to the serializers it describes; the tests check that every route is in it
+and validate real responses against these schemas.
+"""
+
+from typing import Any
+
+from flask import Blueprint
+
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+bp = Blueprint("openapi", __name__)
+
+TIMESTAMP = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "request_id"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "examples": ["not_found"]},
+                    "message": {"type": "string"},
+                    "request_id": {"type": ["string", "null"]},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Only on 422: a message per invalid field.",
+                    },
+                },
+            }
+        },
+    },
+    "Good": {
+        "type": "object",
+        "required": ["id", "name", "price", "description", "created_at"],
+        "additionalProperties": False,
+        "properties": {
+            "id": ID,
+            "name": {"type": "string", "minLength": 1, "maxLength": 120},
+            "price": {"type": "string", "pattern": r"^\d{1,8}\.\d{2}$", "examples": ["12.50"]},
+            "description": {"type": ["string", "null"], "maxLength": 2000},
+            "created_at": TIMESTAMP,
+        },
+    },
+    "GoodDetail": {
+        "allOf": [_ref("Good")],
+        "type": "object",
+        "required": ["owners_count"],
+        "properties": {"owners_count": {"type": "integer", "minimum": 0}},
+    },
+    "OwnedGood": {
+        "allOf": [_ref("Good")],
+        "type": "object",
+        "required": ["added_at"],
+        "properties": {"added_at": TIMESTAMP},
+    },
+    "NewGood": {
+        "type": "object",
+        "required": ["name", "price"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 120},
+            "price": {
+                "type": ["string", "number"],
+                "description": "0 to 99999999.99, at most 2 decimals; string or number.",
+            },
+            "description": {"type": ["string", "null"], "maxLength": 2000},
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "username", "created_at"],
+        "additionalProperties": False,
+        "properties": {
+            "id": ID,
+            "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
+            "created_at": TIMESTAMP,
+        },
+    },
+    "UserProfile": {
+        "allOf": [_ref("User")],
+        "type": "object",
+        "required": ["goods_count"],
+        "properties": {"goods_count": {"type": "integer", "minimum": 0}},
+    },
+    "UserRef": {
+        "type": "object",
+        "required": ["id", "username"],
+        "additionalProperties": False,
+        "properties": {"id": ID, "username": {"type": "string"}},
+    },
+    "Credentials": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
+            "password": {"type": "string", "minLength": 8, "maxLength": 128},
+        },
+    },
+    "Availability": {
+        "type": "object",
+        "required": ["available", "reason"],
+        "additionalProperties": False,
+        "properties": {"available": {"type": "boolean"}, "reason": {"type": ["string", "null"]}},
+    },
+    "Status": {
+        "type": "object",
+        "required": ["status"],
+        "additionalProperties": False,
+        "properties": {"status": {"const": "ok"}},
+    },
+}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": _ref(item), "maxItems": MAX_LIMIT},
+            "next_cursor": {"type": ["string", "null"], "description": "Pass as ?cursor= for the next page."},
+        },
+    }
+
+
+SCHEMAS |= {"GoodPage": _page("Good"), "OwnedGoodPage": _page("OwnedGood"), "UserRefPage": _page("UserRef")}
+
+ERRORS = {
+    "400": "Malformed JSON, body not an object, or an invalid cursor.",
+    "401": "No valid X-Identity (or its user no longer exists).",
+    "403": "Missing or wrong X-Internal-Secret.",
+    "404": "No such resource.",
+    "409": "Conflicts with existing data (duplicate name).",
+    "413": "Body larger than 64 KiB.",
+    "415": "Body is not application/json.",
+    "422": "Invalid fields or query parameters; see error.fields.",
+    "503": "The database is unavailable.",
+}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _op(summary: str, ok: dict[str, Any], errors: str, **extra: Any) -> dict[str, Any]:
+    responses = dict(ok)
+    for status in errors.split():
+        responses[status] = _json("Error", ERRORS[status])
+    responses.setdefault("500", _json("Error", "Unexpected error."))
+    return {"summary": summary, "responses": responses, **extra}
+
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str, required: bool = False):
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+IDENTITY = _param("X-Identity", "header", {"type": "string"}, "Identity assertion set by the gateway.", True)
+LIMIT = _param(
+    "limit",
+    "query",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "Page size; over 50 answers 422.",
+)
+CURSOR = _param("cursor", "query", {"type": "string"}, "next_cursor of the previous page.")
+QUERY = _param("q", "query", {"type": "string", "maxLength": 120}, "Name filter (case-insensitive).")
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return _param(name, "path", ID, "Numeric id.")
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/goods": {
+        "get": _op(
+            "List goods by name, or search: prefix matches first, then substring matches (q of 3+ chars).",
+            {"200": _json("GoodPage", "A page of goods.")},
+            "400 422 503",
+            parameters=[QUERY, LIMIT, CURSOR],
+        ),
+        "post": _op(
+            "Create a good (signed-in users).",
+            {"201": _json("Good", "Created.")},
+            "400 401 409 413 415 422 503",
+            parameters=[IDENTITY],
+            requestBody=_body("NewGood"),
+        ),
+    },
+    "/goods/{good_id}": {
+        "get": _op(
+            "One good with its number of owners.",
+            {"200": _json("GoodDetail", "The good.")},
+            "404 503",
+            parameters=[_path_id("good_id")],
+        ),
+    },
+    "/goods/{good_id}/users": {
+        "get": _op(
+            "Users who have this good, by user id.",
+            {"200": _json("UserRefPage", "A page of users.")},
+            "400 404 422 503",
+            parameters=[_path_id("good_id"), LIMIT, CURSOR],
+        ),
+    },
+    "/users": {
+        "post": _op(
+            "Register.",
+            {"201": _json("User", "Registered.")},
+            "400 409 413 415 422 503",
+            requestBody=_body("Credentials"),
+        ),
+    },
+    "/users/availability": {
+        "get": _op(
+            "Whether a username can be registered, and why not.",
+            {"200": _json("Availability", "The answer.")},
+            "503",
+            parameters=[_param("username", "query", {"type": "string"}, "Name to check.", True)],
+        ),
+    },
+    "/users/{user_id}": {
+        "get": _op(
+            "Public profile.",
+            {"200": _json("UserProfile", "The user.")},
+            "404 503",
+            parameters=[_path_id("user_id")],
+        ),
+    },
+    "/users/{user_id}/goods": {
+        "get": _op(
+            "A user's goods, most recently added first.",
+            {"200": _json("OwnedGoodPage", "A page of goods.")},
+            "400 404 422 503",
+            parameters=[_path_id("user_id"), QUERY, LIMIT, CURSOR],
+        ),
+    },
+    "/me/goods": {
+        "get": _op(
+            "The signed-in user's goods, most recently added first.",
+            {"200": _json("OwnedGoodPage", "A page of goods.")},
+            "400 401 422 503",
+            parameters=[IDENTITY, QUERY, LIMIT, CURSOR],
+        ),
+    },
+    "/me/goods/{good_id}": {
+        "put": _op(
+            "Add a good to the signed-in user (idempotent).",
+            {"201": _json("OwnedGood", "Added."), "200": _json("OwnedGood", "Was already there.")},
+            "401 404 503",
+            parameters=[IDENTITY, _path_id("good_id")],
+        ),
+        "delete": _op(
+            "Remove a good from the signed-in user (idempotent).",
+            {"204": {"description": "Gone."}},
+            "401 503",
+            parameters=[IDENTITY, _path_id("good_id")],
+        ),
+    },
+    "/internal/credentials/verify": {
+        "post": _op(
+            "Check a username and password (session-service only; not exposed by the gateway).",
+            {"200": _json("UserRef", "Correct.")},
+            "400 401 403 413 415 422 503",
+            parameters=[_param("X-Internal-Secret", "header", {"type": "string"}, "INTERNAL_SECRET.", True)],
+            requestBody=_body("Credentials"),
+        ),
+    },
+    "/healthz": {"get": _op("The process is alive (no database).", {"200": _json("Status", "Alive.")}, "")},
+    "/readyz": {"get": _op("The database answers.", {"200": _json("Status", "Ready.")}, "503")},
+    "/openapi.json": {
+        "get": _op(
+            "This document.",
+            {
+                "200": {
+                    "description": "OpenAPI 3.1 document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+            "",
+        )
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the whole document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "catalog-service",
+            "version": "1.0.0",
+            "description": "Goods, users and who owns what. The gateway serves it under /api/catalog/.",
+        },
+        "servers": [{"url": "/api/catalog"}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@bp.get("/openapi.json")
+def get_openapi():
+    """Return the OpenAPI document."""
+    return openapi_document()

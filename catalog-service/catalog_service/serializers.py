@@ -1,0 +1,27 @@
+"""The JSON shapes of users and goods, kept in one place (and documented in openapi.py)."""
+
+from datetime import datetime
+from typing import Any
+
+from .models import Good, User
+
+
+def good_json(good: Good) -> dict[str, Any]:
+    """Public JSON of a good; price as a string with two decimals."""
+    return {
+        "id": good.id,
+        "name": good.name,
+        "price": f"{good.price:.2f}",
+        "description": good.description,
+        "created_at": good.created_at.isoformat(),
+    }
+
+
+def owned_good_json(good: Good, added_at: datetime) -> dict[str, Any]:
+    """A good in someone's list: the good plus when it was added."""
+    return {**good_json(good), "added_at": added_at.isoformat()}
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """Public JSON of a user; never the password hash."""
+    return {"id": user.id, "username": user.username, "created_at": user.created_at.isoformat()}
