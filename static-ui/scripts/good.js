@@ -13,22 +13,24 @@
   };
 
   var CATALOG = '/api/catalog/';
-  var RECENT_URL = '/api/session/data/recent_goods';
+  var SESSION_DATA = '/api/session/data';
+  var RECENT_URL = SESSION_DATA + '/recent_goods';
   var RECENT_MAX = 8;
   var MINE_PAGES = 5;
 
+  /** The recently viewed list out of a GET data answer: [{id, name}, ...]. */
+  function recentFrom(answer) {
+    var value = answer && answer.data && answer.data.recent_goods;
+    return Array.isArray(value) ? value : [];
+  }
+
   /** Put good first in the recently viewed list: newest first, no duplicates, at most 8. */
   function remember(good) {
+    // GET data answers 200 even before the key exists (GET data/<key> would 404)
     Shop.xhr
-      .get(RECENT_URL, { quiet: true })
-      .catch(function (error) {
-        if (error.status === 404) {
-          return { value: [] };
-        }
-        throw error;
-      })
+      .get(SESSION_DATA, { quiet: true })
       .then(function (data) {
-        var list = Array.isArray(data && data.value) ? data.value : [];
+        var list = recentFrom(data);
         var next = [{ id: good.id, name: good.name }].concat(
           list.filter(function (item) {
             return item && item.id !== good.id;
@@ -215,4 +217,5 @@
   }
 
   Shop.screens.good = { title: 'Good', mount: Good };
+  Shop.recentGoods = recentFrom;
 })(window);

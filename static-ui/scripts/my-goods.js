@@ -112,9 +112,9 @@
     }
 
     function loadRecent() {
-      calls.get('/api/session/data/recent_goods', { quiet: true }).then(
+      calls.get('/api/session/data', { quiet: true }).then(
         function (data) {
-          var items = Array.isArray(data && data.value) ? data.value : [];
+          var items = Shop.recentGoods(data);
           Shop.dom.replace(
             recent,
             items.map(function (item) {
@@ -125,9 +125,7 @@
         },
         function (error) {
           recentEmpty.hidden = false;
-          if (error.status !== 404) {
-            Shop.status.error(error);
-          }
+          Shop.status.error(error);
         }
       );
     }
