@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Bring the compose stack up for tests or a demo: engine, base images, build, `up --wait`.
+#
+#   scripts/docker/compose-up.sh [-p PROJECT] [extra `docker compose up` args...]
+#
+# Env:   COMPOSE_PROJECT_NAME (default shop; -p wins)  COMPOSE_WAIT_TIMEOUT (seconds, default 900)
+#        AIRGAP=auto|always|never (auto: stand-in images only when an official one cannot be pulled)
+#        PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE / REDIS_IMAGE: used as given when all four are set
+#        COMPOSE_ENV_OUT (default test-artifacts/compose/<project>.env)
+# Writes COMPOSE_ENV_OUT: KEY=VALUE lines (project name + the four image variables) that every later
+#   `docker compose` call for this stack must have in its environment.
+# Exit:  0 stack up and healthy | 2 no Docker engine/Compose | 3 base images could not be prepared
+#        4 build or start failed (ps and logs printed, stack removed with `down -v`)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+project=${COMPOSE_PROJECT_NAME:-shop}
+if [[ ${1:-} == -p ]]; then
+    project=$2
+    shift 2
+fi
+export COMPOSE_PROJECT_NAME=$project
+log() { echo "compose-up[$project]: $*" >&2; }
+
+start=$SECONDS
+bash scripts/docker/ensure-engine.sh || exit 2
+
+# The official images, as pinned by the Dockerfiles (single source of truth) and the compose defaults.
+dockerfile_default() { sed -n "s/^ARG $1=//p" "$2" | head -n 1; }
+official_python=$(dockerfile_default PYTHON_IMAGE catalog-service/Dockerfile)
+official_nginx=$(dockerfile_default NGINX_IMAGE gateway/Dockerfile 2>/dev/null || true)
+official=("${official_python:-python:3.13-slim}" "${official_nginx:-nginx:stable}" postgres:17 redis:8)
+
+have_image() {
+    docker image inspect "$1" >/dev/null 2>&1 && return 0
+    timeout 60 docker pull --quiet "$1" >/dev/null 2>&1
+}
+
+mode=${AIRGAP:-auto}
+if [[ -n ${PYTHON_IMAGE:-} && -n ${NGINX_IMAGE:-} && -n ${POSTGRES_IMAGE:-} && -n ${REDIS_IMAGE:-} ]]; then
+    log "using the images given in the environment"
+else
+    if [[ $mode == auto ]]; then
+        mode=never
+        for image in "${official[@]}"; do
+            if ! have_image "$image"; then
+                log "$image is not available and cannot be pulled: using air-gapped stand-ins"
+                mode=always
+                break
+            fi
+        done
+    fi
+    if [[ $mode == always ]]; then
+        images_env=$(mktemp)
+        AIRGAP_IMAGES_ENV=$images_env bash deploy/airgap/build.sh >/dev/null || { log "deploy/airgap/build.sh failed"; exit 3; }
+        set -a
+        # shellcheck disable=SC1090
+        . "$images_env"
+        set +a
+        rm -f "$images_env"
+    else
+        export PYTHON_IMAGE=${official[0]} NGINX_IMAGE=${official[1]} POSTGRES_IMAGE=${official[2]} REDIS_IMAGE=${official[3]}
+    fi
+fi
+
+env_out=${COMPOSE_ENV_OUT:-test-artifacts/compose/$project.env}
+mkdir -p "$(dirname "$env_out")"
+cat >"$env_out" <<ENV
+COMPOSE_PROJECT_NAME=$project
+PYTHON_IMAGE=$PYTHON_IMAGE
+NGINX_IMAGE=$NGINX_IMAGE
+POSTGRES_IMAGE=$POSTGRES_IMAGE
+REDIS_IMAGE=$REDIS_IMAGE
+ENV
+log "compose project: $project; environment in $env_out:"
+sed 's/^/    /' "$env_out" >&2
+
+log "docker compose up -d --build --wait $*"
+if ! docker compose -p "$project" up -d --build --wait --wait-timeout "${COMPOSE_WAIT_TIMEOUT:-900}" "$@"; then
+    log "FAILED after $((SECONDS - start)) s"
+    COMPOSE_FAILED=1 bash scripts/docker/compose-down.sh -p "$project" || true
+    exit 4
+fi
+docker compose -p "$project" ps -a
+log "up and healthy in $((SECONDS - start)) s"
