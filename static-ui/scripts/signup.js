@@ -30,7 +30,6 @@
         name: 'password',
         label: 'Password',
         type: 'password',
-        hint: PASSWORD_MIN + '–' + PASSWORD_MAX + ' characters.',
         attrs: { autocomplete: 'new-password', required: true, maxlength: PASSWORD_MAX }
       }),
       h('button', { type: 'submit', id: 'signup-submit' }, 'Create account')
@@ -47,7 +46,7 @@
     var rule = h('li', { id: 'signup-password-length', 'data-met': 'false' });
     var rules = h('ul', { id: 'signup-password-rules', class: 'rules', 'aria-live': 'polite' }, [rule]);
     password.parentNode.insertBefore(rules, password.nextSibling);
-    password.setAttribute('aria-describedby', 'signup-password-hint signup-password-rules signup-password-error');
+    password.setAttribute('aria-describedby', 'signup-password-rules signup-password-error');
 
     Shop.dom.replace(el, [
       h('h1', {}, 'Sign up'),
@@ -97,10 +96,14 @@
     function updateRules() {
       var length = password.value.length;
       var met = length >= PASSWORD_MIN && length <= PASSWORD_MAX;
+      var rangeText = PASSWORD_MIN + '–' + PASSWORD_MAX + ' characters';
+      if (!length) {
+        rule.setAttribute('data-met', 'pending');
+        rule.textContent = 'Password: ' + rangeText + '.';
+        return false;
+      }
       rule.setAttribute('data-met', met ? 'true' : 'false');
-      rule.textContent =
-        (met ? '✓ ' : '✗ ') +
-        PASSWORD_MIN + '–' + PASSWORD_MAX + ' characters (now ' + length + ')';
+      rule.textContent = (met ? '✓ ' : '✗ ') + rangeText + ' (now ' + length + ')';
       return met;
     }
 
