@@ -62,8 +62,12 @@ def register_extensions(app: Flask, config: Config) -> None:
 
     @app.before_request
     def require_session_store() -> None:
-        # The session is opened before routing; if Redis failed then, answer 503 instead of guessing.
-        if sessions.current().unavailable and request.endpoint not in _SESSIONLESS_ENDPOINTS:
+        # Notes left by open_session; reading flask.session here would add Vary: Cookie everywhere.
+        if request.environ.get(sessions.BAD_COOKIE_FLAG):
+            log.info("ignored a session cookie with a bad signature")
+        failure = request.environ.get(sessions.UNAVAILABLE_FLAG)
+        if failure and request.endpoint not in _SESSIONLESS_ENDPOINTS:
+            log.warning("Redis unavailable while opening the session: %s", failure)
             raise ApiError(503, UNAVAILABLE_MESSAGE)
 
 

@@ -37,6 +37,9 @@ USER = "user"
 LOGIN_AT = "login_at"
 DATA = "data"  # visitor data lives in its own dict so it cannot clobber the keys above
 
+# open_session runs before routing and before the request id exists, so it leaves notes in the environ
+UNAVAILABLE_FLAG = "session_service.redis_unavailable"
+BAD_COOKIE_FLAG = "session_service.bad_cookie"
 REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _SID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
@@ -131,12 +134,12 @@ class SignedRedisSessionInterface(RedisSessionInterface):
             return self.fresh()
         sid = self.unsign_sid(value)
         if sid is None:
-            log.info("rejected a session cookie with a bad signature")
+            request.environ[BAD_COOKIE_FLAG] = True  # logged once the request id is known
             return self.fresh()
         try:
             data = self._retrieve_session_data(self._get_store_id(sid))
         except REDIS_UNAVAILABLE as error:
-            log.warning("Redis unavailable while opening a session: %s", error)
+            request.environ[UNAVAILABLE_FLAG] = str(error)  # acted on after routing, by a before_request hook
             session = self.fresh()
             session.unavailable = True
             return session
