@@ -1,0 +1,655 @@
+"""Benchmark the stack through the gateway with wrk, next to the ceilings it cannot beat.
+
+    .venv/bin/python bench/run.py            # full run, about 10 minutes; writes docs/benchmarks.md
+    .venv/bin/python bench/run.py --quick    # 1 run of 2 s on 10k goods, to check the harness
+
+Loads bulk data step by step (10k, 100k, 1M rows; 10M with --huge), measures search and a
+user's goods page at each step, and the full endpoint list at the main data set, together with
+three ceilings: nginx minimal (static file), the gateway (same file), Flask hello behind nginx.
+Results: bench-results/results.json, docs/benchmarks.md and docs/bench/*.png. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+LUA = BENCH / "lua"
+sys.path.insert(0, str(ROOT / "stack"))
+from stack import DEV_INTERNAL_SECRET, LocalStack, find_binary, free_port, http_ok, wait_until  # noqa: E402
+
+# Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
+PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa sil sl sm ste ve wa wo"
+FULL_PAGE = 20  # links per user on the first load step, so every measured user page is full
+
+
+@dataclass
+class Endpoint:
+    key: str
+    label: str
+    script: str
+    ceiling: str  # "nginx" (static) or "hello" (API)
+    write: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+    target_ratio: float | None = None
+
+
+class BenchStack(LocalStack):
+    """LocalStack, plus a workaround: as root, PostgreSQL runs as `postgres` and cannot create its
+    log file in the root-owned logs/ directory, so pg_ctl fails. Create the file for it first."""
+
+    def start_postgres(self, init: bool) -> None:
+        account = self._unprivileged()
+        log_file = self.workdir / "logs" / "postgres.log"
+        if account and not log_file.exists():
+            log_file.touch()
+            shutil.chown(log_file, account.pw_name, None)
+        super().start_postgres(init)
+
+
+# --- helpers -------------------------------------------------------------------------------
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def ensure_wrk() -> str:
+    """Return the wrk binary, installing the Debian package when running as root."""
+    if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing wrk ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, env=env)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+    found = shutil.which("wrk")
+    if not found:
+        sys.exit("bench: wrk is missing; install it (apt-get install wrk)")
+    return found
+
+
+def http(url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None):
+    """One request; returns (status, headers, body) and never raises for HTTP errors."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+    except OSError as error:
+        return 0, {}, str(error).encode()
+
+
+def sign_in(gateway: str, username: str, password: str) -> tuple[str, str] | None:
+    """Sign in through the gateway; return (Cookie header value, CSRF token) or None."""
+    body = json.dumps({"username": username, "password": password}).encode()
+    headers = {"Content-Type": "application/json", "X-Requested-With": "XMLHttpRequest"}
+    status, answer_headers, answer = http(f"{gateway}/api/session/login", "POST", headers, body)
+    if status != 200:
+        log(f"sign-in failed: HTTP {status} {answer[:200]!r}")
+        return None
+    cookies = [c.split(";", 1)[0] for c in answer_headers.get_all("Set-Cookie") or []]
+    cookie = "; ".join(c for c in cookies if c.startswith("sid="))
+    return cookie, json.loads(answer)["csrf_token"]
+
+
+def psql(stack: LocalStack, sql: str) -> str:
+    cmd = [find_binary("psql") or "psql", stack.database_url, "-Atqc", sql]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def table_counts(stack: LocalStack) -> dict[str, int]:
+    row = psql(
+        stack,
+        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM goods), "
+        "(SELECT count(*) FROM users_goods)",
+    )
+    users, goods, links = (int(x) for x in row.split("|"))
+    return {"users": users, "goods": goods, "links": links}
+
+
+def bulk_load(stack: LocalStack, users: int, goods: int, links: int, seed: int) -> None:
+    """Add rows with the catalog's bulk generator, then VACUUM so autovacuum stays out of the runs."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "INTERNAL_SECRET": DEV_INTERNAL_SECRET}
+    cmd = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "wsgi",
+        "seed",
+        "bulk",
+        "--users",
+        str(users),
+        "--goods",
+        str(goods),
+        "--links",
+        str(links),
+        "--seed",
+        str(seed),
+    ]
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT / "catalog-service")
+    psql(stack, "VACUUM (ANALYZE) users")
+    psql(stack, "VACUUM (ANALYZE) goods")
+    psql(stack, "VACUUM (ANALYZE) users_goods")
+
+
+def load_plan(args) -> list[dict[str, int]]:
+    """Cumulative (users, goods, links) steps: each scaling size, plus the main data set."""
+    points = {(s, s) for s in args.sizes} | {(args.goods, args.links)}
+    plan: list[dict[str, int]] = []
+    goods = links = 0
+    for g, n in sorted(points, key=lambda p: (p[0] + p[1], p)):
+        goods, links = max(goods, g), max(links, n)
+        users = args.users if plan else min(args.users, max(1, links // FULL_PAGE))
+        plan.append(
+            {
+                "users": users,
+                "goods": goods,
+                "links": links,
+                "main": int((goods, links) == (args.goods, args.links)),
+            }
+        )
+    return plan
+
+
+# --- wrk -----------------------------------------------------------------------------------
+def run_wrk(url: str, script: str, options: dict[str, str], connections: int, seconds: float) -> dict | None:
+    """One wrk run; returns rps, p50/p99 in ms and the error share, or None if wrk failed."""
+    threads = 2 if connections >= 16 else 1
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "5s",
+        "-s",
+        script,
+        url,
+        "--",
+        *(f"{k}={v}" for k, v in options.items()),
+    ]
+    try:
+        done = subprocess.run(cmd, cwd=LUA, capture_output=True, text=True, timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        return None
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        log(f"wrk failed ({done.returncode}): {done.stderr.strip()[:300]}")
+        return None
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    errors = sum(raw["errors"].values())
+    requests = max(raw["requests"], 1)
+    return {
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "error_share": errors / requests,
+    }
+
+
+def summarize(samples: list[float]) -> dict | None:
+    if not samples:
+        return None
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "runs": samples}
+
+
+class Meter:
+    """Collects wrk runs per item; rounds interleave items so drifting machine noise hits all alike."""
+
+    def __init__(self, runs: int, seconds: float) -> None:
+        self.runs, self.seconds = runs, seconds
+        self.samples: dict[str, dict[str, list[float]]] = {}
+        self.errors: dict[str, float] = {}
+
+    def measure(self, items: dict[str, tuple[str, str, dict]], loads: tuple[int, ...] = (64, 8)) -> None:
+        for url, script, options in items.values():  # warm connection pools and caches first
+            run_wrk(url, script, options, 8, 1)
+        for round_number in range(1, self.runs + 1):
+            log(f"round {round_number}/{self.runs}: {', '.join(items)}")
+            for key, (url, script, options) in items.items():
+                for connections in loads:
+                    result = run_wrk(url, script, options, connections, self.seconds)
+                    if result is None:
+                        continue
+                    bucket = self.samples.setdefault(key, {})
+                    if connections == 64:
+                        bucket.setdefault("rps_c64", []).append(result["rps"])
+                    else:
+                        bucket.setdefault("p50_c8", []).append(result["p50_ms"])
+                        bucket.setdefault("p99_c8", []).append(result["p99_ms"])
+                        bucket.setdefault("rps_c8", []).append(result["rps"])
+                    self.errors[key] = max(self.errors.get(key, 0.0), result["error_share"])
+
+    def result(self, key: str) -> dict:
+        bucket = self.samples.pop(key, {})
+        out = {metric: summarize(values) for metric, values in bucket.items()}
+        out["error_share"] = self.errors.pop(key, None)
+        return out
+
+
+# --- ceilings ------------------------------------------------------------------------------
+@dataclass
+class Ceilings:
+    """nginx minimal (static file + proxy) and the Flask hello app under the services' gunicorn settings."""
+
+    workdir: Path
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def start(self) -> Ceilings:
+        self.ports = {"static": free_port(), "proxy": free_port(), "hello": free_port()}
+        self.workdir.chmod(0o755)  # nginx workers run as nobody when started by root
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.workdir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "BIND": f"127.0.0.1:{self.ports['hello']}"}
+        conf = str(ROOT / "catalog-service" / "gunicorn.conf.py")  # the same gunicorn settings
+        self._spawn("hello", [sys.executable, "-m", "gunicorn", "-c", conf, "hello:app"], env, BENCH)
+        wait_until(lambda: http_ok(self.url("hello")), "hello app", 30, self.procs["hello"])
+        text = (BENCH / "nginx-ceiling.conf").read_text()
+        for name, value in {
+            "STATIC_PORT": self.ports["static"],
+            "PROXY_PORT": self.ports["proxy"],
+            "HELLO_PORT": self.ports["hello"],
+            "STATIC_ROOT": ROOT / "static-ui",
+        }.items():
+            text = text.replace(f"@{name}@", str(value))
+        (self.workdir / "nginx.conf").write_text(text)
+        nginx = find_binary("nginx") or "nginx"
+        self._spawn("nginx", [nginx, "-p", str(self.workdir), "-c", "nginx.conf", "-g", "daemon off;"])
+        wait_until(
+            lambda: http_ok(self.url("static")) and http_ok(self.url("proxy")),
+            "ceiling nginx",
+            15,
+            self.procs["nginx"],
+        )
+        return self
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}/"
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        self.procs.clear()
+
+    def _spawn(self, name: str, cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> None:
+        out = open(self.workdir / f"{name}.log", "a")  # noqa: SIM115 - lives as long as the process
+        self.procs[name] = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+
+
+# --- the run -------------------------------------------------------------------------------
+def endpoints(goods: int, bulk_users: tuple[int, int], session: tuple[str, str] | None) -> list[Endpoint]:
+    cookie, csrf = session or ("", "")
+    ids = {"first": "1", "last": str(goods)}
+    users = {"first": str(bulk_users[0]), "last": str(bulk_users[1])}
+    return [
+        Endpoint("static", "static UI `/`", "get.lua", "nginx", options={"path": "/"}, target_ratio=0.8),
+        Endpoint("good", "GET one good", "good.lua", "hello", options=ids, target_ratio=0.6),
+        Endpoint(
+            "search",
+            "search suggestions",
+            "search.lua",
+            "hello",
+            options={"prefixes": PREFIXES.replace(" ", ",")},
+            target_ratio=0.5,
+        ),
+        Endpoint(
+            "user_goods", "a user's goods page", "user_goods.lua", "hello", options=users, target_ratio=0.4
+        ),
+        Endpoint(
+            "my_goods",
+            "my goods (signed in)",
+            "get.lua",
+            "hello",
+            options={"path": "/api/catalog/me/goods", "cookie": cookie},
+        ),
+        Endpoint(
+            "session_me",
+            "GET /api/session/me",
+            "get.lua",
+            "hello",
+            options={"path": "/api/session/me", "cookie": cookie},
+            target_ratio=0.6,
+        ),
+        Endpoint(
+            "add_remove",
+            "add + remove a good",
+            "add_remove.lua",
+            "hello",
+            write=True,
+            options={**ids, "cookie": cookie, "csrf": csrf},
+            target_ratio=0.25,
+        ),
+    ]
+
+
+def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str | None:
+    """Return None if the endpoint answers 2xx, else a short reason (the row then reads n/a)."""
+    headers = {}
+    if endpoint.options.get("cookie") is not None:
+        if not endpoint.options["cookie"]:
+            return "no session (sign-in failed)"
+        headers["Cookie"] = endpoint.options["cookie"]
+    if endpoint.options.get("csrf"):
+        headers["X-CSRF-Token"] = endpoint.options["csrf"]
+    calls = {
+        "good": [("GET", "/api/catalog/goods/1")],
+        "search": [("GET", "/api/catalog/goods?q=am&limit=10")],
+        "user_goods": [("GET", f"/api/catalog/users/{bulk_users[0]}/goods")],
+        "add_remove": [("PUT", "/api/catalog/me/goods/1"), ("DELETE", "/api/catalog/me/goods/1")],
+    }.get(endpoint.key, [("GET", endpoint.options.get("path", "/"))])
+    for method, path in calls:
+        body = b"" if method == "PUT" else None
+        status, _, answer = http(gateway + path, method, headers, body)
+        if not 200 <= status < 300:
+            return f"{method} {path.split('?')[0]}: HTTP {status}"
+    return None
+
+
+def run(args) -> dict:
+    stack: BenchStack | None = None
+    ceilings: Ceilings | None = None
+    meter = Meter(args.runs, args.duration)
+    results: dict = {"meta": machine_info(args), "ceilings": {}, "endpoints": {}, "scaling": [], "plan": []}
+    tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    try:
+        log("starting the local-process stack ...")
+        stack = BenchStack(login_rate="600r/m", login_burst=50).start()
+        ceilings = Ceilings(tmp).start()
+        log(f"gateway {stack.gateway_url}, nginx {ceilings.url('static')}, hello {ceilings.url('proxy')}")
+        base = table_counts(stack)  # the demo data
+        first_user = base["users"] + 1  # bulk users get the next serial ids
+        gateway = stack.gateway_url
+        for step in load_plan(args):
+            counts = table_counts(stack)
+            want = {k: max(0, base[k] + step[k] - counts[k]) for k in ("users", "goods", "links")}
+            log(f"loading +{want['users']} users, +{want['goods']} goods, +{want['links']} links ...")
+            started = time.monotonic()
+            bulk_load(stack, want["users"], want["goods"], want["links"], seed=len(results["plan"]) + 42)
+            counts = table_counts(stack)
+            counts["load_s"] = round(time.monotonic() - started, 1)
+            results["plan"].append(counts)
+            log(f"data: {counts}")
+            first_step_users = results["plan"][0]["users"] - base["users"]
+            bulk_users = (first_user, first_user + max(first_step_users, 1) - 1)
+            session = sign_in(gateway, args.username, args.password)
+            todo = endpoints(counts["goods"], bulk_users, session)
+            if not step["main"]:
+                todo = [e for e in todo if e.key in ("search", "user_goods")]
+            items, skipped = {}, {}
+            for endpoint in todo:
+                reason = probe(gateway, endpoint, bulk_users)
+                if reason:
+                    log(f"{endpoint.key}: n/a ({reason})")
+                    skipped[endpoint.key] = reason
+                else:
+                    items[endpoint.key] = (gateway + "/", endpoint.script, endpoint.options)
+            if step["main"]:
+                items["ceiling_nginx"] = (ceilings.url("static"), "get.lua", {"path": "/"})
+                items["ceiling_hello"] = (ceilings.url("proxy"), "get.lua", {"path": "/"})
+                meter.measure(items)
+            else:
+                meter.measure(items, loads=(8,))
+            measured = {key: meter.result(key) for key in items}
+            point = {"users": counts["users"], "goods": counts["goods"], "links": counts["links"]}
+            for key in ("search", "user_goods"):
+                point[key] = measured.get(key) or {"na": skipped.get(key, "not measured")}
+            results["scaling"].append(point)
+            if step["main"]:
+                for endpoint in todo:
+                    row = measured.get(endpoint.key) or {"na": skipped.get(endpoint.key, "wrk failed")}
+                    row.update(
+                        label=endpoint.label,
+                        ceiling=endpoint.ceiling,
+                        write=endpoint.write,
+                        target_ratio=endpoint.target_ratio,
+                    )
+                    results["endpoints"][endpoint.key] = row
+                results["ceilings"] = {
+                    "nginx": measured.get("ceiling_nginx"),
+                    "hello": measured.get("ceiling_hello"),
+                }
+                results["main_data"] = point
+    finally:
+        log("stopping ...")
+        if ceilings:
+            ceilings.stop()
+        if stack:
+            stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    results["meta"]["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    results["targets"] = evaluate(results)
+    return results
+
+
+# --- targets -------------------------------------------------------------------------------
+def median(row: dict | None, metric: str) -> float | None:
+    if not row or not row.get(metric):
+        return None
+    return float(row[metric]["median"])
+
+
+def ratio(results: dict, key: str) -> float | None:
+    row = results["endpoints"].get(key)
+    if not row or "na" in row:
+        return None
+    ceiling = median(results["ceilings"].get(row["ceiling"]), "rps_c64")
+    mine = median(row, "rps_c64")
+    return mine / ceiling if mine and ceiling else None
+
+
+def evaluate(results: dict) -> list[dict]:
+    """Every target as {name, goal, value, passed}; passed is None when it could not be measured."""
+    targets = []
+    for key, row in results["endpoints"].items():
+        if row.get("target_ratio") is not None:
+            value = ratio(results, key)
+            ceiling = "nginx minimal" if row["ceiling"] == "nginx" else "Flask hello"
+            targets.append(
+                {
+                    "name": f"{row['label']}: throughput vs {ceiling}",
+                    "goal": f">= {row['target_ratio']:.0%}",
+                    "value": value,
+                    "unit": "ratio",
+                    "passed": None if value is None else value >= row["target_ratio"],
+                }
+            )
+    for row in results["endpoints"].values():
+        limit = 25.0 if row["write"] else 15.0
+        value = median(row, "p99_c8")
+        targets.append(
+            {
+                "name": f"{row['label']}: p99 at 8 connections",
+                "goal": f"<= {limit:g} ms",
+                "value": value,
+                "unit": "ms",
+                "passed": None if value is None else value <= limit,
+            }
+        )
+    points = results["scaling"]
+    for key, label in (("user_goods", "a user's goods page"), ("search", "search suggestions")):
+        first = median(points[0][key], "p50_c8") if points else None
+        last = median(points[-1][key], "p50_c8") if points else None
+        value = last / first if first and last else None
+        targets.append(
+            {
+                "name": f"{label}: p50 at the largest size vs the smallest",
+                "goal": "<= 1.2x",
+                "value": value,
+                "unit": "x",
+                "passed": None if value is None else value <= 1.2,
+            }
+        )
+    return targets
+
+
+# --- output --------------------------------------------------------------------------------
+def machine_info(args) -> dict:
+    def first_line(cmd: list[str]) -> str:
+        with contextlib.suppress(Exception):
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            return (done.stdout or done.stderr).strip().splitlines()[0]
+        return "?"
+
+    cpu = next(
+        (
+            x.split(":", 1)[1].strip()
+            for x in Path("/proc/cpuinfo").read_text().splitlines()
+            if x.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "nginx": first_line([find_binary("nginx") or "nginx", "-v"]),
+        "postgres": first_line([find_binary("postgres") or "postgres", "--version"]),
+        "redis": first_line([find_binary("redis-server") or "redis-server", "--version"]),
+        "wrk": first_line(["wrk", "-v"]),
+        "loadavg_start": Path("/proc/loadavg").read_text().split()[:3],
+        "gunicorn": {
+            "workers": os.environ.get("WEB_CONCURRENCY", "2"),
+            "threads": os.environ.get("GUNICORN_THREADS", "4"),
+            "worker_class": "gthread",
+        },
+        "runs": args.runs,
+        "duration_s": args.duration,
+        "note": args.note,
+        "mode": args.mode,
+    }
+
+
+def fmt(row: dict | None, metric: str, digits: int = 0) -> str:
+    if not row or not row.get(metric):
+        return "n/a"
+    s = row[metric]
+    if len(s["runs"]) == 1:
+        return f"{s['median']:,.{digits}f}"
+    return f"{s['median']:,.{digits}f} ({s['min']:,.{digits}f}–{s['max']:,.{digits}f})"
+
+
+def print_summary(results: dict) -> None:
+    print("\n=== throughput (c=64) and latency (c=8), median (min–max) ===")
+    rows = [
+        ("nginx minimal (ceiling)", results["ceilings"].get("nginx")),
+        ("Flask hello via nginx (ceiling)", results["ceilings"].get("hello")),
+    ]
+    rows += [(row["label"], row) for row in results["endpoints"].values()]
+    for label, row in rows:
+        if not row or "na" in row:
+            print(f"  {label:34} n/a  {row.get('na', '') if row else ''}")
+            continue
+        print(
+            f"  {label:34} {fmt(row, 'rps_c64'):>26} rps   p50 {fmt(row, 'p50_c8', 1):>18} ms"
+            f"   p99 {fmt(row, 'p99_c8', 1):>18} ms"
+        )
+    print("\n=== latency vs data size (c=8, p50 ms) ===")
+    for point in results["scaling"]:
+        print(
+            f"  goods {point['goods']:>10,}  links {point['links']:>10,}"
+            f"   search {fmt(point['search'], 'p50_c8', 2):>20}"
+            f"   user's goods {fmt(point['user_goods'], 'p50_c8', 2):>20}"
+        )
+    print("\n=== targets ===")
+    for target in results["targets"]:
+        verdict = {True: "PASS", False: "FAIL", None: "N/A "}[target["passed"]]
+        print(f"  {verdict}  {target['name']} {target['goal']}: {show(target)}")
+    passed = sum(1 for t in results["targets"] if t["passed"])
+    print(f"\n{passed} of {len(results['targets'])} targets pass.\n")
+
+
+def show(target: dict) -> str:
+    value = target["value"]
+    if value is None:
+        return "n/a"
+    return {"ratio": f"{value:.0%}", "ms": f"{value:.1f} ms", "x": f"{value:.2f}x"}[target["unit"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mode", choices=("local", "compose"), default="local")
+    parser.add_argument("--users", type=int, default=10_000, help="users in the main data set")
+    parser.add_argument("--goods", type=int, default=100_000, help="goods in the main data set")
+    parser.add_argument("--links", type=int, default=1_000_000, help="user-good links in the main data set")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[10_000, 100_000, 1_000_000],
+        help="goods = links at each scaling step (comma-separated)",
+    )
+    parser.add_argument("--huge", action="store_true", help="add a 10M goods / 10M links step (slow to load)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--quick", action="store_true", help="1 run of 2 s on 10k goods, no docs")
+    parser.add_argument(
+        "--docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/benchmarks.md and charts (default: yes, unless --quick)",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="results directory")
+    parser.add_argument("--username", default="alice")
+    parser.add_argument("--password", default="alice-demo-1")
+    parser.add_argument("--note", default="", help="free text for the report, e.g. what else was running")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.duration = 1, 2
+        args.users, args.goods, args.links, args.sizes = 500, 10_000, 10_000, [1_000, 10_000]
+    if args.huge:
+        args.sizes.append(10_000_000)
+    if args.docs is None:
+        args.docs = not args.quick
+    if args.mode == "compose":
+        sys.exit(
+            "bench: --mode compose is not implemented yet (TODO: the repository has no compose stack "
+            "to drive); use the default local-process mode"
+        )
+    ensure_wrk()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally blocks
+
+    results = run(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_summary(results)
+    log(f"results: {args.out / 'results.json'}")
+    if args.docs:
+        import report  # matplotlib is only needed here
+
+        report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench")
+        log("wrote docs/benchmarks.md and docs/bench/*.png")
+
+
+if __name__ == "__main__":
+    main()
