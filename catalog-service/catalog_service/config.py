@@ -26,7 +26,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "APP_ENV": os.environ.get("APP_ENV", "development"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "INTERNAL_SECRET": secret,
-        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(required("DATABASE_URL")),
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(required("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,  # a connection killed by a database restart is replaced, not used
             "pool_size": integer("DB_POOL_SIZE", 5),
@@ -47,7 +47,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return config
 
 
-def _sqlalchemy_url(url: str) -> str:
+def sqlalchemy_url(url: str) -> str:
     """Accept the libpq-style postgres:// and postgresql:// forms and pin the psycopg2 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

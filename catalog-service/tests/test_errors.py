@@ -1,0 +1,86 @@
+"""Every error is JSON in the one shape, whatever the client sends."""
+
+import pytest
+
+from .conftest import identity_headers, make_app
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return error
+
+
+def test_unknown_route_is_json_404(client):
+    assert_error(client.get("/nope"), 404, "not_found")
+
+
+def test_wrong_method_is_json_405_with_allow(client):
+    response = client.patch("/goods")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_request_id_is_kept_when_well_formed(client):
+    response = client.get("/nope", headers={"X-Request-ID": "abcdefgh-1234"})
+    assert response.get_json()["error"]["request_id"] == "abcdefgh-1234"
+    assert (
+        client.get("/nope", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"]
+        != "bad id <script>"
+    )
+
+
+@pytest.fixture
+def signed_in(make_user):
+    return identity_headers(make_user())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "bad_request"),
+        (
+            {"data": b'{"name": "\xff\xfe", "price": "1"}', "content_type": "application/json"},
+            400,
+            "bad_request",
+        ),
+        ({"data": "[" * 100000 + "]" * 100000, "content_type": "application/json"}, 413, "payload_too_large"),
+        ({"data": "[" * 5000 + "]" * 5000, "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": "[1, 2]", "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": "null", "content_type": "application/json"}, 400, "bad_request"),
+        (
+            {"data": "name=x&price=1", "content_type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            {"data": '{"name": "x", "price": "1"}', "content_type": "text/plain"},
+            415,
+            "unsupported_media_type",
+        ),
+        ({"data": "{}" + " " * 70000, "content_type": "application/json"}, 413, "payload_too_large"),
+    ],
+)
+def test_bad_bodies(client, signed_in, kwargs, status, code):
+    assert_error(client.post("/goods", headers=signed_in, **kwargs), status, code)
+
+
+def test_unexpected_error_is_json_500_without_details():
+    app = make_app("postgresql://unused@127.0.0.1:1/unused")
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    error = assert_error(response, 500, "internal_error")
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert error["message"]
+
+
+def test_get_on_a_post_only_route_is_405(client):
+    assert_error(client.get("/internal/credentials/verify"), 405, "method_not_allowed")
