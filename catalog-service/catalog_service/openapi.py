@@ -55,18 +55,6 @@ SCHEMAS: dict[str, Any] = {
             "created_at": TIMESTAMP,
         },
     },
-    "GoodDetail": {
-        "allOf": [_ref("Good")],
-        "type": "object",
-        "required": ["owners_count"],
-        "properties": {"owners_count": {"type": "integer", "minimum": 0}},
-    },
-    "OwnedGood": {
-        "allOf": [_ref("Good")],
-        "type": "object",
-        "required": ["added_at"],
-        "properties": {"added_at": TIMESTAMP},
-    },
     "NewGood": {
         "type": "object",
         "required": ["name", "price"],
@@ -88,12 +76,6 @@ SCHEMAS: dict[str, Any] = {
             "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
             "created_at": TIMESTAMP,
         },
-    },
-    "UserProfile": {
-        "allOf": [_ref("User")],
-        "type": "object",
-        "required": ["goods_count"],
-        "properties": {"goods_count": {"type": "integer", "minimum": 0}},
     },
     "UserRef": {
         "type": "object",
@@ -121,6 +103,23 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"status": {"const": "ok"}},
     },
+}
+
+
+def _extend(base: str, **extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` plus more required properties (allOf would clash with additionalProperties: false)."""
+    schema = SCHEMAS[base]
+    return {
+        **schema,
+        "required": [*schema["required"], *extra],
+        "properties": {**schema["properties"], **extra},
+    }
+
+
+SCHEMAS |= {
+    "GoodDetail": _extend("Good", owners_count={"type": "integer", "minimum": 0}),
+    "OwnedGood": _extend("Good", added_at=TIMESTAMP),
+    "UserProfile": _extend("User", goods_count={"type": "integer", "minimum": 0}),
 }
 
 
