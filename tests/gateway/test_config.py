@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RENDER, REPO, world_readable_dir
-from render import RESOLVE_SINCE, local_nginx_version
+
+from .support import RENDER, REPO, load_render, world_readable_dir
+
+render_module = load_render()
 
 ENTRYPOINT = REPO / "gateway" / "docker-entrypoint.sh"
 DOCKER_ARGS = [
@@ -77,9 +79,9 @@ def test_docker_mode_for_new_nginx_uses_upstream_resolve(nginx_bin, out):
     assert "zone catalog_service 64k;" in runtime
     assert "server catalog-service:8000 resolve;" in runtime
     assert "default  catalog_service;" in runtime
-    version = local_nginx_version()
-    if version is None or version < RESOLVE_SINCE:
-        pytest.skip(f"local nginx {version} predates `resolve` ({RESOLVE_SINCE}); content checked only")
+    version = render_module.local_nginx_version()
+    if version is None or version < render_module.RESOLVE_SINCE:
+        pytest.skip(f"local nginx {version} predates `resolve` (1.27.3); content checked only")
     result = nginx_test(nginx_bin, out)
     assert result.returncode == 0, result.stderr
 

@@ -6,6 +6,8 @@ import time
 import pytest
 import requests
 
+from .support import free_port
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -286,16 +288,12 @@ def test_login_is_rate_limited_per_address(start_gateway, catalog, session):
 
 
 def test_unreachable_service_is_a_json_502(start_gateway, session):
-    from conftest import free_port
-
     gw = start_gateway(f"127.0.0.1:{free_port()}", session.address)
     assert_json_error(requests.get(f"{gw.url}/api/catalog/goods", timeout=5), 502, "bad_gateway")
     assert requests.get(f"{gw.url}/api/session/me", timeout=5).status_code == 200
 
 
 def test_unreachable_session_service_fails_protected_routes_closed(start_gateway, catalog):
-    from conftest import free_port
-
     gw = start_gateway(catalog.address, f"127.0.0.1:{free_port()}")
     seen = len(catalog.requests)
     response = requests.get(f"{gw.url}/api/catalog/me/goods", headers=GOOD_SESSION, timeout=5)
@@ -345,8 +343,6 @@ def test_api_answers_are_not_compressed(gateway):
 
 
 def test_healthz_answers_without_upstreams(start_gateway):
-    from conftest import free_port
-
     gw = start_gateway(f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}")
     response = requests.get(f"{gw.url}/healthz", timeout=5)
     assert response.status_code == 200

@@ -1,0 +1,189 @@
+"""Helpers for the gateway's own tests: fake services and an nginx started from render.py's output."""
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+RENDER = REPO / "gateway" / "render.py"
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# The gateways under test listen on loopback; never send that through a configured proxy.
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+
+
+def load_render() -> ModuleType:
+    """gateway/render.py as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("gateway_render", RENDER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def find_nginx() -> str | None:
+    """The nginx on PATH, else Debian's /usr/sbin/nginx."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def world_readable_dir(prefix: str) -> Path:
+    """A temp dir nginx workers can read: run as root, they drop to 'nobody'."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+@dataclass
+class FakeService:
+    """A tiny HTTP service that records what it got and answers JSON."""
+
+    name: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def address(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"{host}:{port}"
+
+    def last(self) -> dict[str, Any]:
+        return self.requests[-1]
+
+    def answer(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Status, extra headers and JSON body for one request."""
+        if self.name == "session" and path == "/auth":
+            if "sid=good" not in headers.get("cookie", ""):
+                return 401, {}, {"error": {"code": "unauthorized", "message": "no session"}}
+            if headers.get("x-original-method") in UNSAFE and headers.get("x-csrf-token") != "tok":
+                return 403, {}, {"error": {"code": "forbidden", "message": "bad token"}}
+            return 200, {"X-Identity": "assertion-for-7"}, {}
+        if path.startswith("/missing"):
+            return 404, {}, {"error": {"code": "not_found", "message": f"{self.name} says no"}}
+        # Services echo the request id and must not leak identity; the gateway hides both.
+        extra = {"X-Request-ID": headers.get("x-request-id", ""), "X-Identity": "leak"}
+        return 200, extra, {"service": self.name, "method": method, "path": path}
+
+    def start(self, address: tuple[str, int] = ("127.0.0.1", 0)) -> "FakeService":
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def handle_one(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                service.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "version": self.request_version,
+                        "headers": headers,
+                        "body": body,
+                    }
+                )
+                status, extra, payload = service.answer(self.command, self.path, headers)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(address, Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+class Gateway:
+    """nginx started from a config that render.py wrote into a temp dir."""
+
+    def __init__(self, nginx: str, catalog: str, session: str, static_root: Path, *extra: str) -> None:
+        self.conf = world_readable_dir("gateway-conf-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        subprocess.run(
+            [
+                sys.executable,
+                str(RENDER),
+                "--out",
+                str(self.conf),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--catalog",
+                catalog,
+                "--session",
+                session,
+                "--static-root",
+                str(static_root),
+                *extra,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.log = open(self.conf / "stdout.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [nginx, "-p", str(self.conf), "-c", str(self.conf / "nginx.conf"), "-e", "stderr"]
+            + ["-g", "daemon off;"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"nginx did not start:\n{self.output()}")
+            time.sleep(0.05)
+
+    def output(self) -> str:
+        self.log.flush()
+        return (self.conf / "stdout.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # fast shutdown: tests need no graceful drain
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.conf, ignore_errors=True)
