@@ -45,7 +45,8 @@ def markdown(results: dict, charts: Path) -> str:
         "",
         f"- **Date:** {meta['started']} to {meta.get('finished', '?')} (UTC)",
         f"- **Machine:** {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory_gib']} GiB RAM, {meta['os']}",
-        f"- **Software:** Python {meta['python']}, {meta['nginx']}, {meta['postgres']}, "
+        f"- **Software:** Python {meta['python']}, {meta['nginx'].removeprefix('nginx version: ')}, "
+        f"{meta['postgres']}, "
         f"{meta['redis'].split(' sha=')[0]}, {meta['wrk'].split(' [')[0]}",
         f"- **Stack:** {meta['mode']} mode (stack/stack.py; PostgreSQL fsync and synchronous_commit off); "
         f"gunicorn {meta['gunicorn']['worker_class']}, {meta['gunicorn']['workers']} workers × "
@@ -57,6 +58,11 @@ def markdown(results: dict, charts: Path) -> str:
         f"- **Load average** at start / end: {' '.join(meta['loadavg_start'])} / "
         f"{' '.join(meta.get('loadavg_end', []))}",
     ]
+    if results.get("worker_restarts"):
+        restarts = ", ".join(f"{name} {n}" for name, n in results["worker_restarts"].items())
+        lines.append(
+            f"- **gunicorn worker restarts** (`max_requests`) up to the end of the main step: {restarts}"
+        )
     if meta.get("note"):
         lines.append(f"- **Other activity:** {meta['note']}")
     lines += [
@@ -189,8 +195,8 @@ def scaling_chart(results: dict, path: Path) -> None:
         ax.set_title(title)
         ax.grid(True, alpha=0.3)
         ax.legend()
-    axes[0].set_ylabel("latency at 8 connections, ms")
-    axes[0].set_ylim(bottom=0)
+    axes[0].set_yscale("log")  # p99 can be 10-100x p50; a log axis keeps both readable
+    axes[0].set_ylabel("latency at 8 connections, ms (log scale)")
     fig.suptitle("Latency against table size (median, min–max)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

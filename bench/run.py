@@ -144,10 +144,22 @@ def bulk_load(stack: LocalStack, users: int, goods: int, links: int, seed: int) 
         "--seed",
         str(seed),
     ]
-    subprocess.run(cmd, check=True, env=env, cwd=ROOT / "catalog-service")
+    done = subprocess.run(cmd, env=env, cwd=ROOT / "catalog-service", capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"seed bulk failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     psql(stack, "VACUUM (ANALYZE) users")
     psql(stack, "VACUUM (ANALYZE) goods")
     psql(stack, "VACUUM (ANALYZE) users_goods")
+
+
+def worker_restarts(stack: LocalStack) -> dict[str, int]:
+    """gunicorn worker recycling so far (max_requests): each restart is a cold worker, a p99 spike."""
+    counts = {}
+    for name in ("catalog", "session"):
+        with contextlib.suppress(OSError):
+            text = (stack.workdir / "logs" / f"{name}.log").read_text(errors="replace")
+            counts[name] = text.count("Autorestarting worker")
+    return counts
 
 
 def load_plan(args) -> list[dict[str, int]]:
@@ -433,6 +445,7 @@ def run(args) -> dict:
                     "hello": measured.get("ceiling_hello"),
                 }
                 results["main_data"] = point
+                results["worker_restarts"] = worker_restarts(stack)
     finally:
         log("stopping ...")
         if ceilings:
@@ -580,6 +593,7 @@ def print_summary(results: dict) -> None:
             f"   search {fmt(point['search'], 'p50_c8', 2):>20}"
             f"   user's goods {fmt(point['user_goods'], 'p50_c8', 2):>20}"
         )
+    print(f"\ngunicorn worker restarts (max_requests) up to the main step: {results.get('worker_restarts')}")
     print("\n=== targets ===")
     for target in results["targets"]:
         verdict = {True: "PASS", False: "FAIL", None: "N/A "}[target["passed"]]
