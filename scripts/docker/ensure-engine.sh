@@ -39,7 +39,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 if ! engine_ok; then
-    if ! pgrep -x dockerd >/dev/null 2>&1; then
+    if ! { command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null 2>&1; }; then
         log "starting dockerd (log: $DOCKERD_LOG)"
         # setsid: dockerd must outlive this script and the caller's process group
         setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
