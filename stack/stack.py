@@ -204,6 +204,10 @@ class LocalStack:
             # Throwaway data: durability off makes tests and loading much faster.
             with open(data / "postgresql.conf", "a") as conf:
                 conf.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        server_log = self.workdir / "logs" / "postgres.log"
+        server_log.touch()
+        if runas:
+            shutil.chown(server_log, runas.pw_name, None)  # the server writes it, not us
         options = f"-p {self.ports['postgres']} -k {self.workdir} -c listen_addresses=127.0.0.1"
         self._run_as(
             runas,

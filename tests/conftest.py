@@ -13,33 +13,16 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "stack"))
 
+from stack_client import LOGIN_BURST, LOGIN_RATE, Browser, Stack  # noqa: E402
+
 from stack import LocalStack  # noqa: E402
-
-# The suite signs in often from one address, so it runs the gateway with a looser login
-# limit than production's default; the rate-limit test sends more than the burst.
-LOGIN_RATE = os.environ.get("STACK_LOGIN_RATE", "300r/m")
-LOGIN_BURST = int(os.environ.get("STACK_LOGIN_BURST", "30"))
-
-
-@dataclass
-class Stack:
-    mode: str
-    gateway_url: str
-    catalog_url: str
-    session_url: str
-    compose_project: str | None = None
-    compose_env: dict[str, str] = field(default_factory=dict)
-    local: LocalStack | None = None
 
 
 def docker_usable() -> bool:
@@ -91,44 +74,6 @@ def compose_stack() -> Iterator[Stack]:
     from compose_support import compose_stack as run_compose  # kept beside the compose scripts
 
     yield from run_compose(Stack)
-
-
-# ---- small helpers the tests share --------------------------------------------------------
-
-
-class Browser(requests.Session):
-    """A requests session that behaves like the UI: JSON, XHR header, CSRF token on unsafe calls."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url
-        self.csrf_token: str | None = None
-        self.headers["X-Requested-With"] = "XMLHttpRequest"
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if url.startswith("/"):
-            url = self.base_url + url
-        headers = kwargs.pop("headers", None) or {}
-        if method.upper() not in {"GET", "HEAD", "OPTIONS"} and self.csrf_token:
-            headers.setdefault("X-CSRF-Token", self.csrf_token)
-        kwargs.setdefault("timeout", 10)
-        return super().request(method, url, *args, headers=headers, **kwargs)
-
-    def sign_up(self, username: str, password: str = "correct-horse-1") -> dict[str, Any]:
-        response = self.post("/api/catalog/users", json={"username": username, "password": password})
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    def sign_in(
-        self, username: str, password: str = "correct-horse-1", remember: bool = False
-    ) -> dict[str, Any]:
-        response = self.post(
-            "/api/session/login", json={"username": username, "password": password, "remember": remember}
-        )
-        assert response.status_code == 200, response.text
-        body = dict(response.json())
-        self.csrf_token = body["csrf_token"]
-        return body
 
 
 @pytest.fixture

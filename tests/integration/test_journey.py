@@ -1,6 +1,6 @@
 """The full journey a person takes through the gateway, as the browser's XHR calls make it."""
 
-from conftest import Browser, Stack
+from stack_client import Browser, Stack
 
 
 def test_register_sign_in_search_view_add_list_remove_sign_out(stack: Stack, unique_name: str) -> None:
