@@ -7,7 +7,8 @@
 #        AIRGAP=auto|always|never (auto: stand-in images only when an official one cannot be pulled)
 #        PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE / REDIS_IMAGE: used as given when all four are set
 #        COMPOSE_ENV_OUT (default test-artifacts/compose/<project>.env)
-# Writes COMPOSE_ENV_OUT: KEY=VALUE lines (project name + the four image variables) that every later
+# Writes COMPOSE_ENV_OUT: KEY=VALUE lines (project name, the four image variables, and any other
+#   non-secret .env.example setting present in the environment, e.g. GATEWAY_PORT) that every later
 #   `docker compose` call for this stack must have in its environment.
 # Exit:  0 stack up and healthy | 2 no Docker engine/Compose | 3 base images could not be prepared
 #        4 build or start failed (ps and logs printed, stack removed with `down -v`)
@@ -66,13 +67,14 @@ fi
 
 env_out=${COMPOSE_ENV_OUT:-test-artifacts/compose/$project.env}
 mkdir -p "$(dirname "$env_out")"
-cat >"$env_out" <<ENV
-COMPOSE_PROJECT_NAME=$project
-PYTHON_IMAGE=$PYTHON_IMAGE
-NGINX_IMAGE=$NGINX_IMAGE
-POSTGRES_IMAGE=$POSTGRES_IMAGE
-REDIS_IMAGE=$REDIS_IMAGE
-ENV
+{
+    echo "COMPOSE_PROJECT_NAME=$project"
+    # Every non-secret setting compose reads (the names in .env.example) that is set here.
+    for name in $(sed -n 's/^# *\([A-Z_][A-Z0-9_]*\)=.*/\1/p; s/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env.example); do
+        case $name in *SECRET*|*PASSWORD*|*KEY*) continue ;; esac
+        if [[ -n ${!name:-} ]]; then echo "$name=${!name}"; fi
+    done
+} >"$env_out"
 log "compose project: $project; environment in $env_out:"
 sed 's/^/    /' "$env_out" >&2
 
