@@ -168,16 +168,18 @@ def bulk_load(n_users: int, n_goods: int, n_links: int, rng_seed: int = 42, prog
             good_ids = [r[0] for r in cur.fetchall()]
             if n_links > len(user_ids) * len(good_ids):
                 raise click.ClickException("--links is larger than users x goods; add users or goods")
-            rows = _link_rows(rng, user_ids, good_ids, n_links)
+            links = _link_rows(rng, user_ids, good_ids, n_links)
             cur.execute("SELECT EXISTS (SELECT 1 FROM users_goods)")
             if not (cur.fetchone() or (False,))[0]:
                 # empty table: the generated pairs are distinct, so COPY straight in
                 with _indexes_rebuilt_after(cur, "users_goods", n_links):
-                    _copy(cur, "users_goods (user_id, good_id, created_at)", rows, n_links, "links", progress)
+                    _copy(
+                        cur, "users_goods (user_id, good_id, created_at)", links, n_links, "links", progress
+                    )
             else:
                 # existing pairs are skipped rather than failing the whole load
                 cur.execute("CREATE TEMP TABLE bulk_links (LIKE users_goods) ON COMMIT DROP")
-                _copy(cur, "bulk_links (user_id, good_id, created_at)", rows, n_links, "links", progress)
+                _copy(cur, "bulk_links (user_id, good_id, created_at)", links, n_links, "links", progress)
                 with _indexes_rebuilt_after(cur, "users_goods", n_links):
                     cur.execute("INSERT INTO users_goods SELECT * FROM bulk_links ON CONFLICT DO NOTHING")
         cur.execute("ANALYZE users; ANALYZE goods; ANALYZE users_goods")
@@ -219,7 +221,8 @@ def _indexes_rebuilt_after(cur, table: str, rows: int) -> Iterator[None]:
     )
     indexes = cur.fetchall()
     cur.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = %s::regclass AND contype = 'f'",
         (table,),
     )
     foreign_keys = cur.fetchall()

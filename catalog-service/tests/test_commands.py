@@ -44,7 +44,8 @@ def counts(env) -> tuple[int, int, int]:
 
     with psycopg2.connect(env["DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM goods), (SELECT count(*) FROM users_goods)"
+            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM goods),"
+            " (SELECT count(*) FROM users_goods)"
         )
         return cur.fetchone()
 
