@@ -20,8 +20,8 @@ def search_goods(q: str, limit: int) -> dict[str, Any]:
     key = name_key(Good.name)
     cursor = read_cursor("goods", int, str)
     phase, after = (cursor[0], cursor[1]) if cursor else (0, None)
-    if phase not in (0, 1):
-        phase, after = 0, None
+    if phase not in (0, 1):  # 0: prefix matches, 1: substring matches
+        raise ApiError(400, "The cursor is invalid; use next_cursor from a previous page.")
     needle = like_escape(q.lower())
     rows: list[tuple[int, Good]] = []
 

@@ -87,7 +87,20 @@ def test_default_limit_is_20(client, make_good):
     assert body["next_cursor"] is not None
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "eyJ4IjoxfQ", "W10", "WyJvd25lZCIsIngiLDFd", "%00", "a" * 600])
+# garbage, {"x":1}, [], ["owned","x",1], ["goods",7,"a"] (unknown phase), ["goods",0,"a",1]
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "eyJ4IjoxfQ",
+        "W10",
+        "WyJvd25lZCIsIngiLDFd",
+        "WyJnb29kcyIsNywiYSJd",
+        "WyJnb29kcyIsMCwiYSIsMV0",
+        "%00",
+        "a" * 600,
+    ],
+)
 def test_invalid_cursor_is_400(client, cursor):
     response = client.get(f"/goods?cursor={cursor}")
     assert response.status_code == 400
