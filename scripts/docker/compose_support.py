@@ -19,6 +19,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "docker"
 SCALE_OVERRIDE = ROOT / "deploy" / "compose" / "scale.yml"
+try:  # the suite's login limits (tests/stack_client.py), so compose and local stacks agree
+    from stack_client import LOGIN_BURST, LOGIN_RATE
+except ImportError:
+    LOGIN_RATE, LOGIN_BURST = (
+        os.environ.get("STACK_LOGIN_RATE", "600r/m"),
+        int(os.environ.get("STACK_LOGIN_BURST", "20")),
+    )
+
 UP_TIMEOUT = int(os.environ.get("STACK_COMPOSE_UP_TIMEOUT", "1500"))  # fresh build: base images + services
 
 
@@ -63,9 +71,8 @@ def compose_stack(stack_cls: type) -> Iterator[Any]:
         **{k: str(v) for k, v in ports.items()},
         "COMPOSE_PROJECT_NAME": project,
         "COMPOSE_ENV_OUT": str(env_out),
-        # the suite signs in often from one address (same defaults as tests/conftest.py)
-        "LOGIN_RATE": os.environ.get("STACK_LOGIN_RATE", "300r/m"),
-        "LOGIN_BURST": os.environ.get("STACK_LOGIN_BURST", "30"),
+        "LOGIN_RATE": LOGIN_RATE,  # the gateway container reads these
+        "LOGIN_BURST": str(LOGIN_BURST),
     }
     print(f"[stack] compose project {project}, ports {ports}", flush=True)
     up = subprocess.run(
