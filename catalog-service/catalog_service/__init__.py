@@ -53,7 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    from .models import include_in_autogenerate
+
+    migrate.init_app(app, db, directory=str(_migrations_dir()), include_object=include_in_autogenerate)
 
 
 def register_blueprints(app: Flask) -> None:
