@@ -22,5 +22,10 @@ $bin/pytest -q session-service/tests
 step "gateway tests (real nginx)"
 $bin/pytest -q tests/gateway
 
-step "stack tests (${STACK_MODE:-auto} mode)"
-$bin/pytest -q -s tests/integration ${STACK_TEST_PATHS:-} "$@"
+step "stack tests (${STACK_MODE:-auto} mode): one stack for every black-box suite"
+# Only the directories that exist: suites land one by one.
+suites=()
+for dir in tests/compose tests/integration tests/e2e tests/faults tests/security tests/fuzz; do
+  [ -d "$dir" ] && suites+=("$dir")
+done
+$bin/pytest -q -s "${suites[@]}" "$@"

@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "stack"))
+sys.path.insert(0, str(ROOT / "scripts" / "docker"))
 
 from stack_client import LOGIN_BURST, LOGIN_RATE, Browser, Stack  # noqa: E402
 
@@ -71,7 +72,7 @@ def local_stack() -> Iterator[Stack]:
 
 
 def compose_stack() -> Iterator[Stack]:
-    from compose_support import compose_stack as run_compose  # kept beside the compose scripts
+    from compose_support import compose_stack as run_compose  # scripts/docker, beside the shell scripts
 
     yield from run_compose(Stack)
 
