@@ -1,6 +1,7 @@
 """Settings read once from the environment; a missing required value stops start-up."""
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     statement_timeout_ms = integer("DB_STATEMENT_TIMEOUT_MS", 5000)
     config: dict[str, Any] = {
         "APP_ENV": os.environ.get("APP_ENV", "development"),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "LOG_LEVEL": _log_level(),
         "INTERNAL_SECRET": secret,
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(required("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {
@@ -45,6 +46,13 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
     config.update({k: v for k, v in overrides.items() if k.isupper() and k not in {"DATABASE_URL"}})
     return config
+
+
+def _log_level() -> str:
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        sys.exit(f"{SERVICE}: LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    return level
 
 
 def sqlalchemy_url(url: str) -> str:

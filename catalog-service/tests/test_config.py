@@ -50,3 +50,9 @@ def test_production_accepts_a_real_secret():
         {"APP_ENV": "production", "DATABASE_URL": "postgresql://h/db", "INTERNAL_SECRET": "s" * 40}
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_invalid_log_level_stops_start_up():
+    result = start({"DATABASE_URL": "postgresql://h/db", "INTERNAL_SECRET": "s" * 40, "LOG_LEVEL": "chatty"})
+    assert result.returncode == 1
+    assert "LOG_LEVEL" in result.stderr

@@ -84,3 +84,12 @@ def test_unexpected_error_is_json_500_without_details():
 
 def test_get_on_a_post_only_route_is_405(client):
     assert_error(client.get("/internal/credentials/verify"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    "url", ["/goods?q=%ff%fe", "/users/availability?username=%ff%fe", "/goods?cursor=%ff"]
+)
+def test_invalid_utf8_in_the_query_string_is_not_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code in {200, 400}
+    assert response.mimetype == "application/json"
