@@ -647,8 +647,8 @@ def main() -> None:
         args.docs = not args.quick
     if args.mode == "compose":
         sys.exit(
-            "bench: --mode compose is not implemented yet (TODO: the repository has no compose stack "
-            "to drive); use the default local-process mode"
+            "bench: --mode compose is not implemented yet (TODO, see bench/README.md); "
+            "use the default local-process mode"
         )
     ensure_wrk()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally blocks
