@@ -5,10 +5,12 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
+from shop_common.identity import sign_identity
 
 from .conftest import SECRET, fresh_database
 
@@ -84,7 +86,7 @@ def test_gunicorn_serves_the_demo_data(env, seeded):
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=SERVICE_DIR,
-        env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
+        env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -107,6 +109,21 @@ def test_gunicorn_serves_the_demo_data(env, seeded):
         )
         assert response.status_code == 200, response.text
         assert response.json()["username"] == "alice"
+        # 20 simultaneous adds of the same pair across worker processes: one row, no 5xx
+        headers = {"X-Identity": sign_identity(SECRET, response.json()["id"], "alice")}
+        good = requests.post(
+            f"{base}/goods", json={"name": "Race Trophy", "price": 1}, headers=headers, timeout=5
+        )
+        assert good.status_code == 201, good.text
+        url = f"{base}/me/goods/{good.json()['id']}"
+        with ThreadPoolExecutor(20) as pool:
+            statuses = list(
+                pool.map(
+                    lambda _: requests.put(url, headers=headers, timeout=10).status_code,
+                    range(20),
+                )
+            )
+        assert sorted(statuses) == [200] * 19 + [201]
     finally:
         server.terminate()
         log, _ = server.communicate(timeout=30)
