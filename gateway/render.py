@@ -1,6 +1,6 @@
 """Write a runnable gateway config: the shared files in gateway/conf plus a generated runtime.conf.
 
-    python gateway/render.py --out DIR --listen PORT --catalog HOST:PORT --session HOST:PORT \\
+    python gateway/render.py --out DIR --listen PORT --catalog HOST:PORT[,...] --session HOST:PORT \\
         --static-root PATH [--resolver IP] [--nginx-version X.Y.Z] [--login-rate 10r/m] [--login-burst 5]
     nginx -p DIR -c DIR/nginx.conf -e stderr -g 'daemon off;'
 
@@ -64,8 +64,10 @@ def render_runtime(
             continue
         targets[name] = group
         zone = f"    zone {group} 64k;\n" if mode == "resolve" else ""
-        server = f"{address} resolve" if mode == "resolve" else address
-        parts.append(f"upstream {group} {{\n{zone}    server {server};\n    keepalive {KEEPALIVE};\n}}\n")
+        suffix = " resolve" if mode == "resolve" else ""
+        # A comma-separated list gives the group several servers (the local stack's replicas).
+        servers = "".join(f"    server {one}{suffix};\n" for one in address.split(","))
+        parts.append(f"upstream {group} {{\n{zone}{servers}    keepalive {KEEPALIVE};\n}}\n")
     for name in ("catalog", "session"):
         parts.append(f"map $scheme ${name}_backend {{\n    default  {targets[name]};\n}}\n")
     parts.append(f"limit_req_zone $login_limit_key zone=login:10m rate={login_rate};\n")
@@ -117,6 +119,12 @@ def _host_port(value: str) -> str:
     return value
 
 
+def _host_ports(value: str) -> str:
+    for one in value.split(","):
+        _host_port(one)
+    return value
+
+
 def _listen(value: str) -> str:
     if not (value.isdigit() or _HOST_PORT.match(value)):
         raise argparse.ArgumentTypeError(f"expected PORT or HOST:PORT, got {value!r}")
@@ -148,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="directory to write (nginx's -p prefix)")
     parser.add_argument("--listen", required=True, type=_listen, help="PORT or HOST:PORT")
-    parser.add_argument("--catalog", required=True, type=_host_port, help="catalog-service HOST:PORT")
+    parser.add_argument(
+        "--catalog",
+        required=True,
+        type=_host_ports,
+        help="catalog-service HOST:PORT[,HOST:PORT...] (replicas)",
+    )
     parser.add_argument("--session", required=True, type=_host_port, help="session-service HOST:PORT")
     parser.add_argument("--static-root", required=True, type=_static_root, help="the static-ui directory")
     parser.add_argument("--resolver", help="DNS server to re-resolve service names at run time (Docker)")
@@ -162,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.login_burst < 0:
         parser.error("--login-burst must be >= 0")
+    if args.resolver and "," in args.catalog:
+        parser.error("--catalog lists several servers only without --resolver")
 
     version = args.nginx_version
     if args.resolver and version is None:

@@ -149,7 +149,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop everything (reverse order) and remove the throwaway directory."""
-        for name in ("gateway", "session", "catalog", "redis"):
+        for name in ("gateway", "session", *self.catalog_parts(), "redis"):
             self.stop_part(name)
         self.stop_postgres()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -169,8 +169,31 @@ class LocalStack:
             proc.kill()
             proc.wait()
 
+    def catalog_parts(self) -> list[str]:
+        """catalog plus any extra replicas (catalog2, ...), in start order."""
+        return sorted(name for name in self.ports if name.startswith("catalog"))
+
+    def add_catalog_replica(self) -> str:
+        """Start one more catalog-service on its own port and re-render the gateway with all of them."""
+        name = f"catalog{len(self.catalog_parts()) + 1}"
+        self.ports[name] = free_port()
+        self.start_catalog(name)
+        self.stop_part("gateway")
+        self.start_gateway()
+        return name
+
+    def remove_catalog_replica(self, name: str) -> None:
+        """Stop an extra replica and give the gateway the remaining ones."""
+        self.stop_part(name)
+        del self.ports[name]
+        self.stop_part("gateway")
+        self.start_gateway()
+
     def restart_part(self, name: str) -> None:
         """Start a stopped part again on the same port (used by fault tests)."""
+        if name.startswith("catalog") and name in self.ports:
+            self.start_catalog(name)
+            return
         start = {
             "postgres": lambda: self.start_postgres(init=False),
             "redis": self.start_redis,
@@ -282,12 +305,11 @@ class LocalStack:
         if self.seed:
             self._run([*flask, "seed", "demo"], "catalog-seed", env, ROOT / "catalog-service")
 
-    def start_catalog(self) -> None:
-        env = {**self._catalog_env(), "BIND": f"127.0.0.1:{self.ports['catalog']}"}
-        self._spawn("catalog", self._gunicorn(), env, ROOT / "catalog-service")
-        wait_until(
-            lambda: http_ok(f"{self.catalog_url}/readyz"), "catalog-service", 60, self.procs["catalog"]
-        )
+    def start_catalog(self, name: str = "catalog") -> None:
+        url = f"http://127.0.0.1:{self.ports[name]}"
+        env = {**self._catalog_env(), "BIND": f"127.0.0.1:{self.ports[name]}"}
+        self._spawn(name, self._gunicorn(), env, ROOT / "catalog-service")
+        wait_until(lambda: http_ok(f"{url}/readyz"), f"catalog-service ({name})", 60, self.procs[name])
 
     def start_session(self) -> None:
         env = {
@@ -314,7 +336,7 @@ class LocalStack:
                 "--listen",
                 str(self.ports["gateway"]),
                 "--catalog",
-                f"127.0.0.1:{self.ports['catalog']}",
+                ",".join(f"127.0.0.1:{self.ports[name]}" for name in self.catalog_parts()),
                 "--session",
                 f"127.0.0.1:{self.ports['session']}",
                 "--static-root",

@@ -1,0 +1,224 @@
+"""Fault injection for both stack modes, plus bounded background traffic that records every answer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_SERVICE = {
+    "postgres": "postgres",
+    "redis": "redis",
+    "catalog": "catalog-service",
+    "session": "session-service",
+    "gateway": "gateway",
+}
+SCALE_OVERRIDE = ROOT / "deploy" / "compose" / "scale.yml"
+
+
+class Faults:
+    """Stop, kill and start parts of the running stack, whichever way it runs."""
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.mode = stack.mode
+
+    def compose(self, *args: str, scaled: bool = False, timeout: float = 300) -> str:
+        cmd = ["docker", "compose", "-p", self.stack.compose_project]
+        if scaled:
+            cmd += ["-f", str(ROOT / "docker-compose.yml"), "-f", str(SCALE_OVERRIDE)]
+        result = subprocess.run(
+            [*cmd, *args],
+            cwd=ROOT,
+            env={**os.environ, **self.stack.compose_env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+        return result.stdout
+
+    def stop(self, part: str) -> None:
+        """Graceful stop (SIGTERM / `docker compose stop`)."""
+        if self.mode == "local":
+            self.stack.local.stop_part(part)
+        else:
+            self.compose("stop", COMPOSE_SERVICE[part])
+
+    def start(self, part: str) -> None:
+        if self.mode == "local":
+            self.stack.local.restart_part(part)
+        else:
+            self.compose("start", COMPOSE_SERVICE[part])
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and its direct children (a gunicorn master and its workers)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(c) for c in task.read_text().split()]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+@dataclass
+class Outcome:
+    started: float
+    elapsed: float
+    status: int | None  # None: no answer (connection error or timeout)
+    json_error: bool  # the body is the shared JSON error shape
+    what: str = ""
+
+
+@dataclass
+class Traffic:
+    """A few threads calling `call()` in a loop until stopped or the deadline passes."""
+
+    call: Callable[[int], Outcome]
+    threads: int = 3
+    deadline: float = 60.0
+    pause: float = 0.05
+    outcomes: list[Outcome] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _workers: list[threading.Thread] = field(default_factory=list)
+
+    def __enter__(self) -> Traffic:
+        end = time.monotonic() + self.deadline
+        lock = threading.Lock()
+
+        def run(index: int) -> None:
+            while not self._stop.is_set() and time.monotonic() < end:
+                outcome = self.call(index)
+                with lock:
+                    self.outcomes.append(outcome)
+                time.sleep(self.pause)
+
+        self._workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(self.threads)]
+        for worker in self._workers:
+            worker.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(timeout=15)
+
+    def between(self, start: float, end: float) -> list[Outcome]:
+        return [o for o in list(self.outcomes) if start <= o.started and o.started + o.elapsed <= end]
+
+    def after(self, moment: float) -> list[Outcome]:
+        return [o for o in list(self.outcomes) if o.started >= moment]
+
+
+def timed(session: requests.Session | None, method: str, url: str, what: str = "", **kwargs: Any) -> Outcome:
+    """One request, bounded by a 5 s timeout, as an Outcome."""
+    kwargs.setdefault("timeout", 5)
+    started = time.monotonic()
+    try:
+        response = (session or requests).request(method, url, **kwargs)
+    except requests.RequestException:
+        return Outcome(started, time.monotonic() - started, None, False, what)
+    elapsed = time.monotonic() - started
+    try:
+        body = response.json()
+        json_error = (
+            isinstance(body, dict) and isinstance(body.get("error"), dict) and "code" in body["error"]
+        )
+    except ValueError:
+        json_error = False
+    return Outcome(started, elapsed, response.status_code, json_error, what)
+
+
+def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.2) -> float | None:
+    """Seconds until check() was true, or None after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            if check():
+                return time.monotonic() - start
+        except requests.RequestException:
+            pass
+        time.sleep(interval)
+    return None
+
+
+@dataclass
+class Ledger:
+    """Every add/remove a writer made, in order, with the answer it got."""
+
+    ops: list[tuple[float, str, int, int | None]] = field(default_factory=list)  # (t, op, good, status)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, op: str, good_id: int, status: int | None) -> None:
+        with self.lock:
+            self.ops.append((time.monotonic(), op, good_id, status))
+
+    def expected(self) -> tuple[dict[int, bool], set[int]]:
+        """(good -> must be owned) for goods whose last op was acknowledged, and the undecided goods."""
+        last: dict[int, tuple[str, int | None]] = {}
+        for _, op, good_id, status in sorted(self.ops):
+            last[good_id] = (op, status)
+        decided = {g: op == "PUT" for g, (op, st) in last.items() if st is not None and 200 <= st < 300}
+        undecided = {g for g in last if g not in decided}
+        return decided, undecided
+
+
+def writer(browser: Any, goods: list[int], ledger: Ledger, rng: random.Random) -> Callable[[int], Outcome]:
+    """A traffic call that adds or removes one of `goods` through the gateway and records the answer.
+
+    Each thread owns a disjoint slice of the goods, so one good's ops are strictly ordered."""
+
+    def call(index: int) -> Outcome:
+        mine = goods[index::3] or goods
+        good_id = rng.choice(mine)
+        method = rng.choice(["PUT", "DELETE"])
+        outcome = timed(browser, method, f"/api/catalog/me/goods/{good_id}", what=method)
+        ledger.record(method, good_id, outcome.status)
+        return outcome
+
+    return call
+
+
+def owned_goods(browser: Any) -> set[int]:
+    """Every good id the browser's user owns, following cursors (bounded)."""
+    owned: set[int] = set()
+    cursor = None
+    for _ in range(50):
+        params = {"limit": "50", **({"cursor": cursor} if cursor else {})}
+        response = browser.get("/api/catalog/me/goods", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        owned |= {item["id"] for item in body["items"]}
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    return owned
+
+
+def good_owners(base: str, good_id: int) -> set[int]:
+    response = requests.get(f"{base}/api/catalog/goods/{good_id}/users", params={"limit": "50"}, timeout=5)
+    assert response.status_code == 200, response.text
+    return {item["id"] for item in response.json()["items"]}
+
+
+def check_no_lost_writes(stack: Any, browser: Any, user_id: int, ledger: Ledger) -> None:
+    """Acknowledged adds/removes are in the database; the other goods are in one consistent state."""
+    decided, undecided = ledger.expected()
+    owned = owned_goods(browser)
+    lost = {g: want for g, want in decided.items() if (g in owned) != want}
+    assert not lost, f"acknowledged writes lost (good -> should be owned): {lost}"
+    # A failed write happened fully or not at all: both views of the link agree.
+    for good_id in undecided:
+        assert (user_id in good_owners(stack.gateway_url, good_id)) == (good_id in owned), good_id
