@@ -90,6 +90,8 @@ def markdown(results: dict, charts: Path) -> str:
         mine, top = value(row, "rps_c64"), value(ceilings.get(row["ceiling"]), "rps_c64")
         share = f"{mine / top:.0%}" if mine and top else "n/a"
         errors = f" ⚠ {row['error_share']:.1%} errors" if row.get("error_share") else ""
+        if row.get("stalled_runs"):
+            errors += f" ⚠ {row['stalled_runs']} stalled run(s)"
         lines.append(
             f"| {row['label']}{errors} | {cell(row, 'rps_c64')} | {share} | "
             f"{cell(row, 'p50_c8', 2)} | {cell(row, 'p99_c8', 2)} |"
@@ -134,7 +136,29 @@ def markdown(results: dict, charts: Path) -> str:
         lines.append(f"| {target['name']} | {target['goal']} | {shown} | {VERDICT[target['passed']]} |")
     passed = sum(1 for t in results["targets"] if t["passed"])
     lines += ["", f"{passed} of {len(results['targets'])} targets pass in this run.", ""]
+    lines += hints(results)
     return "\n".join(lines)
+
+
+def hints(results: dict) -> list[str]:
+    """Short, data-driven reading aids; the analysis of a particular run belongs in its commit or PR."""
+    meta, out = results["meta"], []
+    busy = float(meta["loadavg_start"][0]) > 0.5 * meta["cpus"]
+    if busy:
+        out.append(
+            f"- The machine was busy before the run started (load average {meta['loadavg_start'][0]} "
+            f"on {meta['cpus']} CPUs). The absolute figures and the p99 values are pessimistic. "
+            "Ratios hold up better, because the interleaved rounds spread the noise over every row."
+        )
+    restarts = {k: v for k, v in (results.get("worker_restarts") or {}).items() if v}
+    if restarts:
+        named = ", ".join(f"{k} {v}" for k, v in restarts.items())
+        out.append(
+            f"- gunicorn recycled workers during the run ({named}; `max_requests` in gunicorn.conf.py). "
+            "Every restart loads the app again on a busy CPU and sends requests to a cold worker, "
+            "which shows in p99. The hello ceiling runs without recycling."
+        )
+    return ["## Reading this run", "", *out, ""] if out else []
 
 
 def throughput_chart(results: dict, path: Path) -> None:

@@ -152,14 +152,34 @@ def bulk_load(stack: LocalStack, users: int, goods: int, links: int, seed: int) 
     psql(stack, "VACUUM (ANALYZE) users_goods")
 
 
-def worker_restarts(stack: LocalStack) -> dict[str, int]:
+def worker_restarts(logs: Path, names: tuple[str, ...]) -> dict[str, int]:
     """gunicorn worker recycling so far (max_requests): each restart is a cold worker, a p99 spike."""
     counts = {}
-    for name in ("catalog", "session"):
+    for name in names:
         with contextlib.suppress(OSError):
-            text = (stack.workdir / "logs" / f"{name}.log").read_text(errors="replace")
+            text = (logs / f"{name}.log").read_text(errors="replace")
             counts[name] = text.count("Autorestarting worker")
     return counts
+
+
+def keep_events(*where: Path) -> None:
+    """Copy worker lifecycle, warning and error lines out of the logs before the stack deletes them."""
+    *dirs, target = where
+    words = (
+        "Booting worker",
+        "Autorestarting",
+        "Worker exiting",
+        "WARNING",
+        "ERROR",
+        "CRITICAL",
+        "[warn]",
+        "[error]",
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w") as out:
+        for log_file in sorted(p for d in dirs for p in d.glob("*.log")):
+            with contextlib.suppress(OSError), open(log_file, errors="replace") as lines:
+                out.writelines(f"{log_file.stem}: {x}" for x in lines if any(w in x for w in words))
 
 
 def load_plan(args) -> list[dict[str, int]]:
@@ -209,6 +229,10 @@ def run_wrk(url: str, script: str, options: dict[str, str], connections: int, se
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     errors = sum(raw["errors"].values())
     requests = max(raw["requests"], 1)
+    if raw["requests"] == 0:  # every connection waited the whole run: the latency is at least that long
+        log(f"{script} {options.get('path', '')}: no request finished in {seconds:g} s at c={connections}")
+        stalled_ms = seconds * 1000
+        return {"rps": 0.0, "p50_ms": stalled_ms, "p99_ms": stalled_ms, "error_share": 0.0, "stalled": True}
     return {
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
@@ -230,6 +254,7 @@ class Meter:
         self.runs, self.seconds = runs, seconds
         self.samples: dict[str, dict[str, list[float]]] = {}
         self.errors: dict[str, float] = {}
+        self.stalls: dict[str, int] = {}  # runs in which no request finished at all
 
     def measure(self, items: dict[str, tuple[str, str, dict]], loads: tuple[int, ...] = (64, 8)) -> None:
         for url, script, options in items.values():  # warm connection pools and caches first
@@ -249,11 +274,13 @@ class Meter:
                         bucket.setdefault("p99_c8", []).append(result["p99_ms"])
                         bucket.setdefault("rps_c8", []).append(result["rps"])
                     self.errors[key] = max(self.errors.get(key, 0.0), result["error_share"])
+                    self.stalls[key] = self.stalls.get(key, 0) + int(result.get("stalled", False))
 
     def result(self, key: str) -> dict:
         bucket = self.samples.pop(key, {})
         out = {metric: summarize(values) for metric, values in bucket.items()}
         out["error_share"] = self.errors.pop(key, None)
+        out["stalled_runs"] = self.stalls.pop(key, 0)
         return out
 
 
@@ -271,8 +298,14 @@ class Ceilings:
         self.workdir.chmod(0o755)  # nginx workers run as nobody when started by root
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.workdir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "BIND": f"127.0.0.1:{self.ports['hello']}"}
-        conf = str(ROOT / "catalog-service" / "gunicorn.conf.py")  # the same gunicorn settings
+        # The catalog's gunicorn settings (gthread, WEB_CONCURRENCY x GUNICORN_THREADS, keepalive),
+        # but no max_requests recycling: a ceiling is the steady state, not cold workers.
+        env = {
+            **os.environ,
+            "BIND": f"127.0.0.1:{self.ports['hello']}",
+            "GUNICORN_CMD_ARGS": "--max-requests 0",
+        }
+        conf = str(ROOT / "catalog-service" / "gunicorn.conf.py")
         self._spawn("hello", [sys.executable, "-m", "gunicorn", "-c", conf, "hello:app"], env, BENCH)
         wait_until(lambda: http_ok(self.url("hello")), "hello app", 30, self.procs["hello"])
         text = (BENCH / "nginx-ceiling.conf").read_text()
@@ -445,8 +478,11 @@ def run(args) -> dict:
                     "hello": measured.get("ceiling_hello"),
                 }
                 results["main_data"] = point
-                results["worker_restarts"] = worker_restarts(stack)
+                results["worker_restarts"] = worker_restarts(stack.workdir / "logs", ("catalog", "session"))
+                results["worker_restarts"].update(worker_restarts(tmp, ("hello",)))
     finally:
+        if stack:
+            keep_events(stack.workdir / "logs", tmp, args.out / "service-events.log")
         log("stopping ...")
         if ceilings:
             ceilings.stop()
