@@ -1,0 +1,49 @@
+"""With session-service down the UI says so, with the request id, and recovers when it is back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from e2e_support import PASSWORD, ConsoleWatch, api_user, open_app
+from playwright.sync_api import Page, expect
+
+
+def test_session_service_down_shows_an_error_with_request_id_and_recovers(
+    page: Page, base_url: str, stack: Any, console: ConsoleWatch
+) -> None:
+    if stack.mode != "local":
+        pytest.skip("stops session-service; implemented for the local-process stack only")
+    console.allow(r"status of 50[234]\b")  # the gateway's answers while the service is down
+    name = api_user(base_url).username  # type: ignore[attr-defined]
+    open_app(page, base_url, "#/signin")
+
+    stack.local.stop_part("session")
+    try:
+        page.locator("#signin-username").fill(name)
+        page.locator("#signin-password").fill(PASSWORD)
+        # the first failing call (the CSRF fetch before the login, or the login itself) is shown
+        with page.expect_response(lambda r: "/api/session/" in r.url) as answer:
+            page.locator("#signin-submit").click()
+        assert answer.value.status >= 500
+        request_id = answer.value.headers["x-request-id"]
+        expect(page.locator("#signin-error")).to_contain_text(f"request id {request_id}")
+        expect(page.locator("#signin-submit")).to_be_enabled()  # not stuck "busy"
+        expect(page.locator("#current-user")).to_be_hidden()
+
+        # a fresh load while it is down: the app still starts, says what went wrong, lists goods
+        page.reload()
+        expect(page.locator("#message")).to_have_attribute("data-kind", "error")
+        expect(page.locator("#message")).to_contain_text(re.compile(r"request id [A-Za-z0-9._-]{8,}"))
+        page.locator("#nav-home").click()
+        expect(page.locator("#goods-list li").first).to_be_visible()
+    finally:
+        stack.local.restart_part("session")
+
+    page.locator("#nav-signin").click()
+    page.locator("#signin-username").fill(name)
+    page.locator("#signin-password").fill(PASSWORD)
+    page.locator("#signin-submit").click()
+    expect(page.locator("#current-user")).to_have_text(f"Signed in as {name}")
+    expect(page.locator("#message")).not_to_have_attribute("data-kind", "error")
