@@ -3,7 +3,10 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): about 25 ms per check on one core.
+# argon2-cffi's default (64 MiB, 3 passes, 4 lanes) took over 300 ms on a busy 2-core host,
+# long enough to push sign-ins past session-service's timeout when a few arrive together.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the username is unknown, so both failures cost the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
