@@ -8,6 +8,8 @@ from typing import Any
 from flask import request
 from shop_common.errors import ApiError
 
+from .validation import unstorable
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
 
@@ -50,6 +52,8 @@ def read_cursor(kind: str, *types: type) -> list[Any] | None:
                 raise ValueError("wrong type")
             if isinstance(value, int) and not 0 <= value <= 2**31 - 1:
                 raise ValueError("out of range")
+            if isinstance(value, str) and unstorable(value):
+                raise ValueError("not storable text")
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "The cursor is invalid; use next_cursor from a previous page.") from None
     return values
@@ -58,6 +62,12 @@ def read_cursor(kind: str, *types: type) -> list[Any] | None:
 def read_query(max_length: int = 120) -> str:
     """Return ?q= trimmed; longer than any name can be answers 422."""
     q = request.args.get("q", "").strip()
+    if unstorable(q):
+        raise ApiError(
+            422,
+            "The query parameters are invalid.",
+            fields={"q": "q must not contain NUL characters or invalid Unicode."},
+        )
     if len(q) > max_length:
         raise ApiError(
             422,

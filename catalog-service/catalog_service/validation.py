@@ -11,6 +11,20 @@ from .models import MAX_PRICE
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{3,32}")
 
 
+def not_utf8(text: str) -> bool:
+    """True when `text` has a lone surrogate (JSON allows "\\ud800"), so it has no UTF-8 form."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unstorable(text: str) -> bool:
+    """True for text PostgreSQL cannot hold: a NUL character or a lone surrogate."""
+    return "\x00" in text or not_utf8(text)
+
+
 def username_problem(value: Any) -> str | None:
     """Return why `value` is not a valid username, or None."""
     if not isinstance(value, str):
@@ -30,6 +44,8 @@ def validate_registration(data: dict[str, Any]) -> tuple[str, str]:
         fields["password"] = "Password must be a string."  # noqa: S105 - a message
     elif not 8 <= len(password) <= 128:
         fields["password"] = "Password must be 8 to 128 characters."  # noqa: S105
+    elif not_utf8(password):
+        fields["password"] = "Password must be valid Unicode text."  # noqa: S105
     if fields:
         raise ApiError(422, "Some fields are invalid.", fields=fields)
     return str(username), str(password)
@@ -65,8 +81,8 @@ def validate_good(data: dict[str, Any]) -> tuple[str, Decimal, str | None]:
         name = name.strip()
         if not 1 <= len(name) <= 120:
             fields["name"] = "Name must be 1 to 120 characters (surrounding spaces are trimmed)."
-        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-            fields["name"] = "Name must not contain control characters."
+        elif unstorable(name) or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            fields["name"] = "Name must not contain control characters or invalid Unicode."
     price = parse_price(data.get("price")) if "price" in data else "Price is required."
     if isinstance(price, str):
         fields["price"] = price
@@ -78,6 +94,8 @@ def validate_good(data: dict[str, Any]) -> tuple[str, Decimal, str | None]:
             description = description.strip() or None
             if description is not None and len(description) > 2000:
                 fields["description"] = "Description must be at most 2000 characters."
+            elif description is not None and unstorable(description):
+                fields["description"] = "Description must not contain NUL characters or invalid Unicode."
     if fields:
         raise ApiError(422, "Some fields are invalid.", fields=fields)
     assert isinstance(name, str) and isinstance(price, Decimal)

@@ -8,6 +8,7 @@ from shop_common.web import json_body
 
 from ..extensions import db
 from ..passwords import hash_password, needs_rehash, verify_password
+from ..validation import not_utf8, unstorable
 from .users import find_user_by_name
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
@@ -38,8 +39,11 @@ def verify_credentials():
                 if not isinstance(data.get(k), str)
             },
         )
-    user = find_user_by_name(username) if len(username) <= 32 else None
-    password_ok = verify_password(user.password_hash if user else None, password)
+    # No stored name is longer or holds text PostgreSQL refuses (NUL, lone surrogates), and no
+    # password was registered without a UTF-8 form: skip the lookup, still spend the hashing time.
+    hopeless = len(username) > 32 or unstorable(username) or not_utf8(password)
+    user = None if hopeless else find_user_by_name(username)
+    password_ok = verify_password(user.password_hash if user else None, "" if hopeless else password)
     if user is None or not password_ok:
         raise ApiError(401, BAD_CREDENTIALS, code="invalid_credentials")
     if needs_rehash(user.password_hash):
