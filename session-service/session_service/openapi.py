@@ -155,6 +155,7 @@ PATHS: dict[str, Any] = {
                 "401": _error("Wrong username or password."),
                 "403": FORBIDDEN,
                 "422": _error("Invalid fields."),
+                "429": _error("Too many sign-in attempts from this address (the gateway's limit)."),
                 "503": UNAVAILABLE,
             },
         }
