@@ -9,7 +9,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))  # keep DB_POOL_SIZE >= t
 timeout = 30
 graceful_timeout = 20  # below the container stop grace period
 keepalive = 75  # longer than nginx's upstream keepalive_timeout (60 s), avoids reuse-after-close 502s
-max_requests, max_requests_jitter = 1000, 100
+# Worker recycling is off: nothing here leaks, and under load a recycled worker takes 1-2 s to
+# boot, which the benchmark saw as multi-second stalls (66 restarts in 5 minutes at 1000).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 if os.path.isdir("/dev/shm"):  # noqa: S108 - tmpfs, exactly what the heartbeat file wants
     worker_tmp_dir = "/dev/shm"  # noqa: S108 - heartbeat file on tmpfs, never on overlayfs
 control_socket_disable = True  # gunicorn >= 25.1 would otherwise want a writable $HOME

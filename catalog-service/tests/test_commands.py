@@ -93,12 +93,17 @@ def test_gunicorn_serves_the_demo_data(env, seeded):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # The master binds at once but workers may take seconds to boot on a busy machine:
+        # until then a request is accepted and left waiting, so keep polling to a deadline.
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "gunicorn never became ready"
+            time.sleep(0.2)
         goods = requests.get(f"{base}/goods?q=coffee", timeout=5).json()
         assert [g["name"] for g in goods["items"]] == ["Burr Coffee Grinder"], goods
         response = requests.post(

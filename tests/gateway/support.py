@@ -161,12 +161,12 @@ class Gateway:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20  # generous: CI machines can be busy
         while True:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
