@@ -1,5 +1,5 @@
 # The few verbs people use. `make test` is what CI runs.
-.PHONY: setup run up down test test-stack lint
+.PHONY: setup run up down test lint bench
 
 setup:            ## system servers + .venv
 	bash scripts/setup.sh
@@ -18,3 +18,6 @@ test: setup       ## lint, types, every suite; stack tests in compose mode if Do
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup      ## bulk data + wrk through the gateway vs nginx/Flask ceilings -> docs/benchmarks.md (~10 min)
+	.venv/bin/pip install -q -r bench/requirements.txt && .venv/bin/python bench/run.py $(BENCH_ARGS)

@@ -51,19 +51,6 @@ class Endpoint:
     target_ratio: float | None = None
 
 
-class BenchStack(LocalStack):
-    """LocalStack, plus a workaround: as root, PostgreSQL runs as `postgres` and cannot create its
-    log file in the root-owned logs/ directory, so pg_ctl fails. Create the file for it first."""
-
-    def start_postgres(self, init: bool) -> None:
-        account = self._unprivileged()
-        log_file = self.workdir / "logs" / "postgres.log"
-        if account and not log_file.exists():
-            log_file.touch()
-            shutil.chown(log_file, account.pw_name, None)
-        super().start_postgres(init)
-
-
 # --- helpers -------------------------------------------------------------------------------
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -415,14 +402,14 @@ def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str 
 
 
 def run(args) -> dict:
-    stack: BenchStack | None = None
+    stack: LocalStack | None = None
     ceilings: Ceilings | None = None
     meter = Meter(args.runs, args.duration)
     results: dict = {"meta": machine_info(args), "ceilings": {}, "endpoints": {}, "scaling": [], "plan": []}
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     try:
         log("starting the local-process stack ...")
-        stack = BenchStack(login_rate="600r/m", login_burst=50).start()
+        stack = LocalStack(login_rate="600r/m", login_burst=50).start()
         ceilings = Ceilings(tmp).start()
         log(f"gateway {stack.gateway_url}, nginx {ceilings.url('static')}, hello {ceilings.url('proxy')}")
         base = table_counts(stack)  # the demo data
