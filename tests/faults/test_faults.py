@@ -204,20 +204,38 @@ def hold_goods_lock(stack: Any, seconds: float) -> Any:
         return thread
     env = stack.compose_env
     user, db = env.get("POSTGRES_USER", "shop"), env.get("POSTGRES_DB", "shop")
+    psql = [
+        "docker",
+        "compose",
+        "-p",
+        stack.compose_project,
+        "exec",
+        "-T",
+        "postgres",
+        "psql",
+        "-U",
+        user,
+        "-d",
+        db,
+    ]
     sql = f"BEGIN; LOCK TABLE goods IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT;"
-    proc = subprocess.Popen(
-        ["docker", "compose", "-p", stack.compose_project, "exec", "-T", "postgres"]
-        + ["psql", "-U", user, "-d", db, "-c", sql],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(2.0)  # docker exec takes a moment before the lock is held
-    return proc
+    proc = subprocess.Popen([*psql, "-c", sql], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    held = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+    held += " WHERE c.relname = 'goods' AND l.mode = 'AccessExclusiveLock' AND l.granted"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # docker exec takes a while: wait until the lock is really held
+        out = subprocess.run([*psql, "-At", "-c", held], capture_output=True, text=True, timeout=20).stdout
+        if out.strip() == "1":
+            return proc
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("could not take the lock on goods")
 
 
 def test_sigterm_lets_the_in_flight_request_finish(stack: Any, faults: Faults) -> None:
     good_id = some_goods(stack)[0]
-    lock = hold_goods_lock(stack, 2.5)
+    # local: held 2.5 s from now; compose: 4 s from when psql took it (we see that up to ~1 s late)
+    lock = hold_goods_lock(stack, 2.5 if stack.mode == "local" else 4.0)
     result: dict[str, Any] = {}
 
     def slow_call() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -45,7 +46,8 @@ def fuzz_user(stack: Any) -> Browser:
 @pytest.fixture(scope="session")
 def internal_secret(stack: Any) -> str:
     if stack.mode == "compose":
-        return str(stack.compose_env.get("INTERNAL_SECRET", COMPOSE_INTERNAL_SECRET))
+        # compose reads it from the environment (or .env), else the file's default
+        return os.environ.get("INTERNAL_SECRET", COMPOSE_INTERNAL_SECRET)
     return DEV_INTERNAL_SECRET
 
 
