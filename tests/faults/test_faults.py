@@ -141,6 +141,9 @@ def two_catalog_replicas(stack: Any, faults: Faults) -> Iterator[Any]:
         name = stack.local.add_catalog_replica()
 
         def kill() -> None:
+            # the replica must have been serving, or killing it proves nothing
+            served = (stack.local.workdir / "logs" / f"{name}.log").read_text(errors="replace")
+            assert "/me/goods/" in served and "/goods/" in served, "the second replica got no traffic"
             kill_tree(stack.local.procs[name].pid)
 
         try:
