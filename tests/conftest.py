@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,7 +46,7 @@ def stack_mode() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     if os.environ.get("STACK_GATEWAY_URL"):
         yield Stack(
             "external",
@@ -55,26 +55,33 @@ def stack() -> Iterator[Stack]:
             os.environ.get("STACK_SESSION_URL", ""),
         )
         return
+
+    def tests_failed() -> bool:
+        # A failed test never reaches a fixture as an exception: ask the session.
+        return bool(request.session.testsfailed)
+
     mode = stack_mode()
     print(f"\n[stack] mode: {mode}", flush=True)
     if mode == "compose":
-        yield from compose_stack()
+        yield from compose_stack(tests_failed)
     else:
-        yield from local_stack()
+        yield from local_stack(tests_failed)
 
 
-def local_stack() -> Iterator[Stack]:
+def local_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
     local = LocalStack(login_rate=LOGIN_RATE, login_burst=LOGIN_BURST).start()
     try:
         yield Stack("local", local.gateway_url, local.catalog_url, local.session_url, local=local)
     finally:
+        if tests_failed():
+            local.print_logs()
         local.stop()
 
 
-def compose_stack() -> Iterator[Stack]:
+def compose_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
     from compose_support import compose_stack as run_compose  # scripts/docker, beside the shell scripts
 
-    yield from run_compose(Stack)
+    yield from run_compose(Stack, tests_failed)
 
 
 @pytest.fixture

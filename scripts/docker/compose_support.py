@@ -12,7 +12,7 @@ import os
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,12 @@ def compose(
     return subprocess.run([*cmd, *args], cwd=ROOT, env={**os.environ, **compose_env}, **kwargs)
 
 
-def compose_stack(stack_cls: type) -> Iterator[Any]:
-    """Yield a running compose stack (`stack_cls(mode, gateway_url, catalog_url, session_url, ...)`)."""
+def compose_stack(stack_cls: type, tests_failed: Callable[[], bool] = lambda: False) -> Iterator[Any]:
+    """Yield a running compose stack (`stack_cls(mode, gateway_url, catalog_url, session_url, ...)`).
+
+    `tests_failed()` is asked at teardown: a test failure does not reach this generator as an
+    exception, so the caller says whether to save `ps` and the logs.
+    """
     project = os.environ.get("STACK_COMPOSE_PROJECT") or f"shoptest{uuid.uuid4().hex[:8]}"
     ports = {"GATEWAY_PORT": free_port(), "CATALOG_PORT": free_port(), "SESSION_PORT": free_port()}
     env_out = ROOT / "test-artifacts" / "compose" / f"{project}.env"
@@ -101,6 +105,6 @@ def compose_stack(stack_cls: type) -> Iterator[Any]:
             print(f"[stack] STACK_COMPOSE_KEEP=1: leaving project {project} running", flush=True)
         else:
             down = ["bash", str(SCRIPTS / "compose-down.sh"), "-p", project]
-            if failed or os.environ.get("STACK_COMPOSE_LOGS") == "1":
+            if failed or tests_failed() or os.environ.get("STACK_COMPOSE_LOGS") == "1":
                 down.append("--failed")
             subprocess.run(down, cwd=ROOT, env={**os.environ, **compose_env}, timeout=300)
