@@ -1,9 +1,10 @@
 """The gateway drops a client's X-Identity on every catalog route, not only the ones with a test of their own.
 
 Found by removing `proxy_set_header X-Identity "";` from the catch-all `location /api/catalog/`
-(routes.conf): no other test failed. POST /api/catalog/goods/ (trailing slash) misses the exact
-`location = /api/catalog/goods`, lands in that catch-all without auth_request, and Flask
-(strict_slashes off) routes it to create_good, which trusts only X-Identity. Without the drop,
+(routes.conf): no other test failed. POST /api/catalog/goods/ (trailing slash) then missed the
+exact goods location, landed in that catch-all without auth_request, and Flask (strict_slashes
+off) routed it to create_good, which trusts only X-Identity. The goods location now matches the
+trailing slash too; this test keeps both layers honest. Without the drop,
 whoever holds an assertion (30 s of bearer power, never meant to leave the backend) could use it
 from outside without a session or a CSRF token.
 """
