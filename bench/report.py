@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -29,7 +30,38 @@ def write(results: dict, doc: Path, charts: Path) -> None:
     charts.mkdir(parents=True, exist_ok=True)
     throughput_chart(results, charts / "throughput.png")
     scaling_chart(results, charts / "latency-vs-size.png")
-    doc.write_text(markdown(results, charts.relative_to(doc.parent)))
+    kept = [kept_section(doc, name) for name in KEPT]
+    doc.write_text(markdown(results, charts.relative_to(doc.parent)) + "".join(k for k in kept if k))
+
+
+# Sections written by bench/locust_run.py, bench/footprint.py (and the compose locust note, by hand):
+# a wrk run keeps them as they are.
+KEPT = ("locust", "locust-compose", "footprint")
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def kept_section(doc: Path, name: str) -> str | None:
+    """The marked section `name` of the current doc, markers included, or None."""
+    text = doc.read_text() if doc.exists() else ""
+    start, end = _markers(name)
+    if start not in text or end not in text:
+        return None
+    return "\n" + text[text.index(start) : text.index(end) + len(end)] + "\n"
+
+
+def put_section(doc: Path, name: str, body: str) -> None:
+    """Replace the marked section `name` of the doc with `body`, or append it."""
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    start, end = _markers(name)
+    block = f"{start}\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    doc.write_text(text)
 
 
 def markdown(results: dict, charts: Path) -> str:
@@ -136,8 +168,90 @@ def markdown(results: dict, charts: Path) -> str:
         lines.append(f"| {target['name']} | {target['goal']} | {shown} | {VERDICT[target['passed']]} |")
     passed = sum(1 for t in results["targets"] if t["passed"])
     lines += ["", f"{passed} of {len(results['targets'])} targets pass in this run.", ""]
+    lines += misses(results)
     lines += hints(results)
     return "\n".join(lines)
+
+
+# The likely reason for each kind of miss, from what each request does (see the services' code).
+# They are hypotheses to test with a profiler, not findings.
+WHY_RATIO = {
+    "static": "the gateway does more per request than nginx minimal for the same file: an access-log "
+    "line, a request id and about ten security headers on every response",
+    "good": "the request runs two SQL round trips (the good, then its owners count) through SQLAlchemy "
+    "and builds the JSON in Python; hello runs no SQL at all",
+    "search": "each keystroke runs a prefix-then-substring query through SQLAlchemy and serializes up "
+    "to 10 ORM rows in Python",
+    "user_goods": "the page is a keyset-paginated join of users_goods and goods, 20 ORM rows "
+    "serialized in Python",
+    "session_me": "the session is read from Redis and decoded on every call, work the hello app skips",
+    "my_goods": "every call is two Flask requests: the gateway's auth_request to session-service (Redis "
+    "read), then the catalog's join of the user's links and goods, serialized in Python",
+    "add_remove": "every call is two Flask requests: the gateway's auth_request to session-service "
+    "(Redis read) and then the catalog's write transaction with a commit",
+}
+WHY_P99 = (
+    "at 8 connections the 2 CPUs are shared by wrk, nginx, PostgreSQL and two gunicorn services, so "
+    "the slowest 1 % wait for a CPU (scheduler and GC pauses) rather than doing more work"
+)
+
+
+def misses(results: dict) -> list[str]:
+    """One sentence per failed target: by how much, and the likely reason."""
+    out = []
+    for t in results["targets"]:
+        if t["passed"] is not False:
+            continue
+        kind = t.get("kind") or {"ratio": "ratio", "ms": "p99", "x": "scaling"}[t["unit"]]
+        key = t.get("key") or next(
+            (k for k, r in results["endpoints"].items() if t["name"].startswith(r["label"] + ":")), ""
+        )
+        number = re.search(r"[\d.]+", t["goal"])
+        goal = float(number.group()) / (100 if "%" in t["goal"] else 1) if number else 0.0
+        if kind == "ratio":
+            size = f"{t['value']:.0%} against {t['goal']}, {(goal - t['value']) * 100:.0f} points short"
+            why = WHY_RATIO.get(key, "")
+        elif kind == "p99":
+            size = f"{t['value']:.1f} ms against {t['goal']}, {t['value'] / goal:.1f}× the limit"
+            row = results["endpoints"].get(key, {})
+            p50 = value(row, "p50_c8")
+            top = value(results["ceilings"].get(row.get("ceiling")), "p99_c8")
+            why = f"the median is {p50:.1f} ms and p99 {t['value'] / p50:.1f}× that; " if p50 else ""
+            if p50 and p50 > goal:
+                why += "the median alone is over the limit: " + WHY_RATIO.get(key, "its steady cost")
+            elif p50 and p50 > goal / 2:
+                why += f"the median already uses most of the budget, so any wait misses it: {WHY_P99}"
+            else:
+                why += f"the tail is waiting, not work: {WHY_P99}"
+            if top:
+                why += f"; the ceiling's own p99 in this run is {top:.1f} ms"
+        else:
+            size = f"{t['value']:.2f}× against {t['goal']}"
+            why = scaling_reason(results["scaling"], key)
+        out.append(f"- **{t['name']}**: {size}. Likely reason: {why}.")
+    return ["## Misses", "", *out, ""] if out else []
+
+
+def scaling_reason(points: list[dict], key: str) -> str:
+    """Where the p50 rose most, and whether the table this request reads grew at that step."""
+    table = {"search": "goods", "user_goods": "links"}.get(key, "goods")
+    steps = [
+        (value(b[key], "p50_c8") - value(a[key], "p50_c8"), a, b)
+        for a, b in zip(points, points[1:], strict=False)
+        if value(a[key], "p50_c8") and value(b[key], "p50_c8")
+    ]
+    if not steps:
+        return "not enough steps measured to tell"
+    rise, a, b = max(steps, key=lambda x: x[0])
+    where = f"the largest rise ({value(a[key], 'p50_c8'):.1f} → {value(b[key], 'p50_c8'):.1f} ms) came "
+    if b[table] == a[table]:
+        return (
+            where + f"at a step where the {table} table, the one this request reads, did not grow; that "
+            "step is the main one, measured between c=64 runs of every endpoint, so a busier machine is "
+            "a likelier cause than the query plan"
+        )
+    grew = f"{a[table]:,} → {b[table]:,}"
+    return where + f"when the {table} table grew ({grew}): a scan or a sort over every match"
 
 
 def hints(results: dict) -> list[str]:

@@ -507,6 +507,8 @@ def evaluate(results: dict) -> list[dict]:
             ceiling = "nginx minimal" if row["ceiling"] == "nginx" else "Flask hello"
             targets.append(
                 {
+                    "key": key,
+                    "kind": "ratio",
                     "name": f"{row['label']}: throughput vs {ceiling}",
                     "goal": f">= {row['target_ratio']:.0%}",
                     "value": value,
@@ -514,11 +516,13 @@ def evaluate(results: dict) -> list[dict]:
                     "passed": None if value is None else value >= row["target_ratio"],
                 }
             )
-    for row in results["endpoints"].values():
+    for key, row in results["endpoints"].items():
         limit = 25.0 if row["write"] else 15.0
         value = median(row, "p99_c8")
         targets.append(
             {
+                "key": key,
+                "kind": "p99",
                 "name": f"{row['label']}: p99 at 8 connections",
                 "goal": f"<= {limit:g} ms",
                 "value": value,
@@ -533,6 +537,8 @@ def evaluate(results: dict) -> list[dict]:
         value = last / first if first and last else None
         targets.append(
             {
+                "key": key,
+                "kind": "scaling",
                 "name": f"{label}: p50 at the largest size vs the smallest",
                 "goal": "<= 1.2x",
                 "value": value,
