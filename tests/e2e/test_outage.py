@@ -2,24 +2,64 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
-import pytest
+import requests
 from e2e_support import PASSWORD, ConsoleWatch, api_user, open_app
 from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stop_session_service(stack: Any) -> None:
+    if stack.mode == "local":
+        stack.local.stop_part("session")
+        return
+    compose(stack, "stop", "session-service")
+
+
+def start_session_service(stack: Any) -> None:
+    if stack.mode == "local":
+        stack.local.restart_part("session")  # waits for /readyz
+        return
+    compose(stack, "start", "session-service")
+    deadline = time.monotonic() + 60
+    while not ready(f"{stack.gateway_url}/api/session/readyz"):
+        assert time.monotonic() < deadline, "session-service did not come back within 60 s"
+        time.sleep(0.5)
+
+
+def compose(stack: Any, *args: str) -> None:
+    subprocess.run(
+        ["docker", "compose", "-p", stack.compose_project, *args],
+        cwd=ROOT,
+        env={**os.environ, **stack.compose_env},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def ready(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def test_session_service_down_shows_an_error_with_request_id_and_recovers(
     page: Page, base_url: str, stack: Any, console: ConsoleWatch
 ) -> None:
-    if stack.mode != "local":
-        pytest.skip("stops session-service; implemented for the local-process stack only")
     console.allow(r"status of 50[234]\b")  # the gateway's answers while the service is down
     name = api_user(base_url).username  # type: ignore[attr-defined]
     open_app(page, base_url, "#/signin")
 
-    stack.local.stop_part("session")
+    stop_session_service(stack)
     try:
         page.locator("#signin-username").fill(name)
         page.locator("#signin-password").fill(PASSWORD)
@@ -39,7 +79,7 @@ def test_session_service_down_shows_an_error_with_request_id_and_recovers(
         page.locator("#nav-home").click()
         expect(page.locator("#goods-list li").first).to_be_visible()
     finally:
-        stack.local.restart_part("session")
+        start_session_service(stack)
 
     page.locator("#nav-signin").click()
     page.locator("#signin-username").fill(name)
