@@ -3,11 +3,13 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from .models import Good, User
 
 
-def good_json(good: Good) -> dict[str, Any]:
-    """Public JSON of a good; price as a string with two decimals."""
+def good_json(good: Good | Row[Any]) -> dict[str, Any]:
+    """Public JSON of a good (a model or a Core row with its columns); price with two decimals."""
     return {
         "id": good.id,
         "name": good.name,
