@@ -8,13 +8,15 @@ from typing import Any
 
 from flask import Flask, Response
 from shop_common.errors import error_response, register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing
-from sqlalchemy.exc import InterfaceError, OperationalError
+from shop_common.web import configure_logging, init_request_plumbing, json_errors_outside_flask
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.routing import BaseConverter, ValidationError
 
 from .config import SERVICE, load_config
 from .extensions import db, migrate
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
 
 log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
@@ -76,7 +78,10 @@ def register_database_error_handlers(app: Flask) -> None:
         log.warning("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
         with contextlib.suppress(Exception):  # the connection is already gone; just release it
             db.session.rollback()
-        return error_response(503, "The database is unavailable; try again shortly.")
+        return error_response(503, DATABASE_UNAVAILABLE)
+
+    # The same for a database error after the view, while the connection is released.
+    json_errors_outside_flask(app, (DBAPIError, PoolTimeoutError), DATABASE_UNAVAILABLE)
 
 
 def register_commands(app: Flask) -> None:

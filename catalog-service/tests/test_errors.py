@@ -1,5 +1,7 @@
 """Every error is JSON in the one shape, whatever the client sends."""
 
+import json
+
 import pytest
 
 from .conftest import identity_headers, make_app
@@ -93,3 +95,29 @@ def test_invalid_utf8_in_the_query_string_is_not_a_500(client, url):
     response = client.get(url)
     assert response.status_code in {200, 400}
     assert response.mimetype == "application/json"
+
+
+def test_a_database_error_after_the_view_is_still_a_json_503(server_url):
+    """Seen in compose fault tests: a dead connection failing at teardown escaped Flask and
+    gunicorn answered its own HTML 500. Anything escaping the app must keep the JSON shape."""
+    from sqlalchemy.exc import OperationalError
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from .conftest import fresh_database, make_app
+
+    app = make_app(fresh_database(server_url, "catalog_teardown"))
+
+    @app.teardown_appcontext
+    def connection_gone(_exc):
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    # Called as gunicorn calls it: Flask's test client would defer the teardown past the answer.
+    environ = EnvironBuilder(path="/healthz", headers={"X-Request-ID": "teardown-rid-1"}).get_environ()
+    body, status, headers = run_wsgi_app(app, environ, buffered=True)
+    assert status == "503 Service Unavailable"
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(b"".join(body))["error"] == {
+        "code": "unavailable",
+        "message": "The database is unavailable; try again shortly.",
+        "request_id": "teardown-rid-1",
+    }

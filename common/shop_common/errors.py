@@ -7,6 +7,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side; the request id helps us find it."
 
 # Stable machine-readable codes; clients branch on these, people read the message.
 CODES = {
@@ -78,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "Something went wrong on our side; the request id helps us find it.")
+        return error_response(500, INTERNAL_ERROR_MESSAGE)
 
 
 def _message_for(error: HTTPException) -> str:

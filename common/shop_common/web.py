@@ -1,14 +1,16 @@
 """Request plumbing both services share: request ids, log lines, JSON bodies, replica names."""
 
+import json
 import logging
 import re
 import socket
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .errors import ApiError
+from .errors import INTERNAL_ERROR_MESSAGE, ApiError
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Keep a client's id only when it is short and plain, so it cannot inject into logs.
@@ -65,3 +67,50 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
     return data
+
+
+def json_errors_outside_flask(
+    app: Flask, unavailable: tuple[type[BaseException], ...], unavailable_message: str
+) -> None:
+    """Keep the JSON error shape for exceptions that escape Flask's own handlers.
+
+    Flask tears the request down after the view has answered; an error there (a database
+    connection found dead while it is released, say) reaches the WSGI server, which would
+    send its own HTML 500. Errors in `unavailable` become 503 with `unavailable_message`.
+    """
+    inner = app.wsgi_app
+
+    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # Flask starts its response before the teardown runs, so hold the start back until
+        # the app has returned: then an error in the teardown can still choose the answer.
+        started: list[Any] = []
+
+        def start_later(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return lambda data: start_response(*started)(data)
+
+        try:
+            body = inner(environ, start_later)
+            start_response(*started)
+            return body  # type: ignore[no-any-return]
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            logging.getLogger(__name__).exception("error outside the request handlers")
+            status, code, message = (
+                (503, "unavailable", unavailable_message)
+                if isinstance(error, unavailable)
+                else (500, "internal_error", INTERNAL_ERROR_MESSAGE)
+            )
+            incoming = environ.get("HTTP_X_REQUEST_ID", "")
+            request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
+            error_body = {"code": code, "message": message, "request_id": request_id}
+            payload = json.dumps({"error": error_body}).encode()
+            headers = [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                (REQUEST_ID_HEADER, request_id),
+            ]
+            reason = "Service Unavailable" if status == 503 else "Internal Server Error"
+            start_response(f"{status} {reason}", headers)
+            return [payload]
+
+    app.wsgi_app = guarded  # type: ignore[method-assign]

@@ -3,8 +3,8 @@
 import logging
 
 from flask import Flask, Response, request
-from shop_common.errors import ApiError, error_response, register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing
+from shop_common.errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
+from shop_common.web import configure_logging, init_request_plumbing, json_errors_outside_flask
 from werkzeug.exceptions import InternalServerError
 
 from . import sessions
@@ -94,4 +94,7 @@ def register_redis_error_handlers(app: Flask) -> None:
         # Errors raised after the view (saving the session) reach Flask as a wrapped 500
         if isinstance(error.original_exception, sessions.REDIS_UNAVAILABLE):
             return error_response(503, UNAVAILABLE_MESSAGE)
-        return error_response(500, "Something went wrong on our side; the request id helps us find it.")
+        return error_response(500, INTERNAL_ERROR_MESSAGE)
+
+    # And for anything that escapes Flask's handlers (errors in the request teardown).
+    json_errors_outside_flask(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE)
