@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.routing import BaseConverter, ValidationError
 
 from .config import SERVICE, load_config
-from .extensions import db, migrate
+from .extensions import db, migrate, ping_idle_connections
 
 DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
 
@@ -55,6 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     from .models import include_in_autogenerate
 
     migrate.init_app(app, db, directory=str(_migrations_dir()), include_object=include_in_autogenerate)

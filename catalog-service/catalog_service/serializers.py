@@ -19,7 +19,7 @@ def good_json(good: Good | Row[Any]) -> dict[str, Any]:
     }
 
 
-def owned_good_json(good: Good, added_at: datetime) -> dict[str, Any]:
+def owned_good_json(good: Good | Row[Any], added_at: datetime) -> dict[str, Any]:
     """A good in someone's list: the good plus when it was added."""
     return {**good_json(good), "added_at": added_at.isoformat()}
 

@@ -1,4 +1,4 @@
-"""GET /healthz, GET /readyz, and 503 (not 500, not a hang) when the database is away."""
+"""GET /healthz, GET /readyz, 503 (not 500, not a hang) when the database is away, pooled connections."""
 
 import socket
 import time
@@ -31,14 +31,52 @@ def test_database_down_answers_503_fast_and_healthz_stays_up():
     assert client.get("/healthz").status_code == 200
 
 
-def test_recovers_when_connections_are_killed(client, app):
-    assert client.get("/goods").status_code == 200  # the pool now holds a connection
-    with app.app_context(), db.engine.connect() as conn:
-        conn.execute(
-            db.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE application_name = 'catalog-service' AND pid <> pg_backend_pid()"
-            )
-        )
-    assert client.get("/goods").status_code == 200  # pool_pre_ping replaced the dead connection
+def kill_pooled_autocommit_connection(app) -> None:
+    """Terminate the backend of the one connection in `app`'s autocommit pool, as a restart would."""
+    with app.app_context():
+        pooled = db.engines["autocommit"].raw_connection()  # the connection the last request used
+        try:
+            with pooled.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                (pid,) = cur.fetchone()
+        finally:
+            pooled.close()
+        with db.engine.connect() as conn:
+            conn.execute(db.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def test_a_dead_idle_connection_is_replaced_unseen(app):
+    quick_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], DB_PING_AFTER_IDLE_SECONDS=0)
+    client = quick_ping.test_client()
+    assert client.get("/goods").status_code == 200  # the autocommit pool now holds one connection
+    kill_pooled_autocommit_connection(quick_ping)
+    assert client.get("/goods").status_code == 200  # pinged at checkout, found dead, replaced
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_dead_busy_connection_costs_one_503_then_the_pool_reconnects(app):
+    # A connection in steady use is not pinged (that would cost a round trip per request):
+    # the request that finds it dead answers 503, and the pool is dropped and rebuilt.
+    no_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], DB_PING_AFTER_IDLE_SECONDS=3600)
+    client = no_ping.test_client()
+    assert client.get("/goods").status_code == 200
+    kill_pooled_autocommit_connection(no_ping)
+    failed = client.get("/goods")
+    assert failed.status_code == 503
+    assert failed.get_json()["error"]["code"] == "unavailable"
+    assert client.get("/goods").status_code == 200
+
+
+def test_reads_run_in_autocommit_and_writes_keep_their_transactions(app, make_good):
+    from catalog_service.extensions import autocommit
+    from catalog_service.models import Good
+
+    with app.app_context():
+        with autocommit() as conn:
+            # In autocommit each statement is its own transaction: no BEGIN/ROLLBACK round trips.
+            assert conn.connection.dbapi_connection.autocommit is True
+        db.session.add(Good(name="Never committed", price=1))
+        db.session.flush()  # INSERT sent inside the session's transaction
+        db.session.rollback()
+        with autocommit() as conn:
+            assert conn.execute(db.text("SELECT count(*) FROM goods")).scalar() == 0

@@ -7,10 +7,10 @@ from shop_common.web import json_body
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import current_user
-from ..extensions import db
+from ..extensions import autocommit, db
 from ..models import Good, User, UserGood
 from ..pagination import encode_cursor, read_cursor, read_limit, read_query
-from ..queries import search_goods
+from ..queries import GOOD_COLUMNS, search_goods
 from ..serializers import good_json
 from ..validation import validate_good
 
@@ -23,16 +23,19 @@ def list_goods():
     return search_goods(read_query(), read_limit())
 
 
+# A hot read (every good page): one statement, built once, the owners count folded in as a
+# subquery (served by the users_goods good_id index).
+GOOD_WITH_OWNERS_COUNT = sa.select(
+    *GOOD_COLUMNS,
+    sa.select(sa.func.count()).where(UserGood.good_id == Good.id).scalar_subquery().label("owners_count"),
+).where(Good.id == sa.bindparam("good_id"))
+
+
 @bp.get("/<id:good_id>")
 def get_good(good_id: int):
     """Return one good with the number of users who have it."""
-    # A hot read (every good page): one Core round trip, the count folded in as a subquery
-    # (served by the users_goods good_id index), no ORM identity-map work.
-    owners = sa.select(sa.func.count()).where(UserGood.good_id == Good.id).scalar_subquery()
-    columns = (Good.id, Good.name, Good.price, Good.description, Good.created_at)
-    row = db.session.execute(
-        sa.select(*columns, owners.label("owners_count")).where(Good.id == good_id)
-    ).first()
+    with autocommit() as connection:
+        row = connection.execute(GOOD_WITH_OWNERS_COUNT, {"good_id": good_id}).first()
     if row is None:
         abort(404, f"Good {good_id} does not exist.")
     return {**good_json(row), "owners_count": row.owners_count}

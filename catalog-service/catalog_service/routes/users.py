@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import User, UserGood
 from ..pagination import read_limit, read_query
 from ..passwords import hash_password
-from ..queries import owned_goods
+from ..queries import owned_goods, username_of
 from ..serializers import user_json
 from ..validation import username_problem, validate_registration
 
@@ -64,6 +64,7 @@ def get_user(user_id: int):
 @bp.get("/<id:user_id>/goods")
 def list_user_goods(user_id: int):
     """List a user's goods, most recently added first."""
-    if db.session.get(User, user_id) is None:
+    page = owned_goods(user_id, read_query(), read_limit())
+    if not page["items"] and username_of(user_id) is None:  # only an empty page needs the check
         abort(404, f"User {user_id} does not exist.")
-    return owned_goods(user_id, read_query(), read_limit())
+    return page
