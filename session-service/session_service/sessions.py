@@ -6,7 +6,8 @@ login) time, and its Redis TTL is ``min(idle timeout, absolute deadline - now)``
 
 Logout must be final even while other requests holding the same cookie are in
 flight, so a request never writes back a session it merely loaded: unchanged
-sessions are refreshed with EXPIRE (a no-op on a deleted key) and changed ones
+sessions are refreshed as they are read, with GETEX (EXPIRE when the absolute
+deadline caps the TTL; both are no-ops on a deleted key), and changed ones
 with ``SET ... XX`` (only if the key still exists). Only a brand-new session id
 is created, with ``SET ... NX``.
 """
@@ -53,6 +54,7 @@ class StoreSession(RedisSession):
         self.read_only = False  # /auth: never written or refreshed
         self.unavailable = False  # Redis could not be reached while opening or saving
         self.destroyed = False  # logged out: key deleted, cookie expired, nothing written
+        self.refreshed = False  # read with GETEX: the idle TTL is already reset
 
 
 class SignedRedisSessionInterface(RedisSessionInterface):
@@ -74,6 +76,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
         )
         self.idle_timeout = idle_timeout
         self.absolute_lifetime = absolute_lifetime
+        self.read_only_paths = {"/auth"}  # the gateway's auth_request target: one GET, no write
 
     # -- cookie value -----------------------------------------------------------------------
 
@@ -136,8 +139,11 @@ class SignedRedisSessionInterface(RedisSessionInterface):
         if sid is None:
             request.environ[BAD_COOKIE_FLAG] = True  # logged once the request id is known
             return self.fresh()
+        # Activity refreshes the idle TTL in the same round trip as the read (GETEX); /auth
+        # reads only (GET), so gateway checks never extend a session.
+        refresh = request.path not in self.read_only_paths
         try:
-            data = self._retrieve_session_data(self._get_store_id(sid))
+            data = self._retrieve_session_data(self._get_store_id(sid), refresh)
         except REDIS_UNAVAILABLE as error:
             request.environ[UNAVAILABLE_FLAG] = str(error)  # acted on after routing, by a before_request hook
             session = self.fresh()
@@ -147,6 +153,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
             return self.fresh()
         session = self.session_class(data, sid=sid)
         session.is_new = False
+        session.refreshed = refresh
         if self.ttl_for(session) <= 0:  # past the absolute deadline; Redis drops it about now anyway
             return self.fresh()
         return session
@@ -184,11 +191,11 @@ class SignedRedisSessionInterface(RedisSessionInterface):
             # XX: if logout (or a login elsewhere) deleted the key meanwhile, stay deleted
             if not self.client.set(store_id, self._encode(session), ex=ttl, xx=True):
                 log.info("session ended while this request ran; its changes were dropped")
-        else:
+        elif not session.refreshed or ttl < self.idle_timeout:
             self.client.expire(store_id, ttl)  # EXPIRE on a deleted key is a no-op
 
-    def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        raw = self.client.get(store_id)
+    def _retrieve_session_data(self, store_id: str, refresh: bool = False) -> dict[str, Any] | None:
+        raw = self.client.getex(store_id, ex=self.idle_timeout) if refresh else self.client.get(store_id)
         if raw is None:
             return None
         try:
