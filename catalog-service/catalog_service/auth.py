@@ -1,4 +1,10 @@
-"""Who is signed in: only a valid X-Identity assertion from the gateway counts."""
+"""Who is signed in: only a valid X-Identity assertion from the gateway counts.
+
+`signed_in` checks the assertion (an HMAC, no database); the account behind it must still exist
+under that name, which `require_account` checks with a query. The hot routes fold that check
+into their own statement (`queries.ACCOUNT_MATCHES`) and call `require_account` only when the
+statement found nothing, to tell a stale identity (401) from an empty result.
+"""
 
 from flask import current_app, request
 from shop_common.errors import ApiError
@@ -6,14 +12,27 @@ from shop_common.identity import HEADER, Identity, verify_identity
 
 from .queries import username_of
 
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
 
-def current_user() -> Identity:
-    """Return the signed-in user, or answer 401 when the assertion is missing, invalid or stale."""
+
+def signed_in() -> Identity:
+    """Return the asserted identity, or answer 401 when the assertion is missing, invalid or stale."""
     identity = verify_identity(current_app.config["INTERNAL_SECRET"], request.headers.get(HEADER))
     if identity is None:
         raise ApiError(401, "Sign in first.")
-    username = username_of(identity.user_id) if identity.user_id <= 2**31 - 1 else None
-    # A deleted (or re-created) account invalidates assertions issued for it.
-    if username is None or username != identity.username:
+    if not 1 <= identity.user_id <= MAX_ID:  # no such row can exist
         raise ApiError(401, "Your account no longer exists; sign in again.")
+    return identity
+
+
+def require_account(identity: Identity) -> None:
+    """Answer 401 when the account was deleted (or re-created) since the assertion was issued."""
+    if username_of(identity.user_id) != identity.username:
+        raise ApiError(401, "Your account no longer exists; sign in again.")
+
+
+def current_user() -> Identity:
+    """Return the signed-in user, checking both the assertion and the account."""
+    identity = signed_in()
+    require_account(identity)
     return identity

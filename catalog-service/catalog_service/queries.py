@@ -75,8 +75,15 @@ def search_goods(q: str, limit: int) -> dict[str, Any]:
     return {"items": [good_json(good) for _, good in rows[:limit]], "next_cursor": next_cursor}
 
 
+# The account a signed-in request names still exists under that name (a deleted or re-created
+# account invalidates the gateway's assertions); folded into the hot statements as a guard.
+ACCOUNT_MATCHES = sa.exists().where(
+    User.id == sa.bindparam("user_id"), User.username == sa.bindparam("username")
+)
+
+
 @cache
-def _owned_page(filtered: bool, after: bool) -> sa.Executable:
+def _owned_page(filtered: bool, after: bool, guarded: bool) -> sa.Executable:
     """A page of :user_id's goods, newest link first, optionally filtered, from a keyset on."""
     stmt = (
         sa.select(*GOOD_COLUMNS, UserGood.created_at.label("added_at"))
@@ -90,12 +97,18 @@ def _owned_page(filtered: bool, after: bool) -> sa.Executable:
     if after:
         keyset = sa.tuple_(sa.bindparam("added_at", type_=UserGood.created_at.type), sa.bindparam("good_id"))
         stmt = stmt.where(sa.tuple_(UserGood.created_at, UserGood.good_id) < keyset)
+    if guarded:
+        stmt = stmt.where(ACCOUNT_MATCHES)
     return stmt
 
 
-def owned_goods(user_id: int, q: str, limit: int) -> dict[str, Any]:
-    """A user's goods, most recently added first, optionally filtered by a name substring."""
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
+def owned_goods(user_id: int, q: str, limit: int, username: str | None = None) -> dict[str, Any]:
+    """A user's goods, most recently added first, optionally filtered by a name substring.
+
+    With `username` (the owner asking), the page comes back empty unless the account still
+    has that name; the caller checks the account only then.
+    """
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1, "username": username}
     if q:
         params["pattern"] = "%" + like_escape(q.lower()) + "%"
     cursor = read_cursor("owned", str, int)
@@ -108,7 +121,8 @@ def owned_goods(user_id: int, q: str, limit: int) -> dict[str, Any]:
             raise ApiError(400, BAD_CURSOR)
         params.update(added_at=added_at, good_id=cursor[1])
     with autocommit() as connection:
-        rows = connection.execute(_owned_page(bool(q), cursor is not None), params).all()
+        stmt = _owned_page(bool(q), cursor is not None, username is not None)
+        rows = connection.execute(stmt, params).all()
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

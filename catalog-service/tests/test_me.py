@@ -118,8 +118,25 @@ def test_identity_of_deleted_user_is_401(client, app, make_user):
     assert client.get("/me/goods", headers=identity_headers(user)).status_code == 401
 
 
-def test_identity_with_wrong_username_is_401(client, make_user):
-    user = make_user("alice")
-    assert (
-        client.get("/me/goods", headers=identity_headers({**user, "username": "mallory"})).status_code == 401
-    )
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_identity_with_wrong_username_is_401_and_changes_nothing(client, make_user, make_good, method):
+    # alice owns the good, so each statement would find rows: only the account guard stops it
+    alice, good = make_user("alice"), make_good()
+    assert client.put(f"/me/goods/{good['id']}", headers=identity_headers(alice)).status_code == 201
+    stale = identity_headers({**alice, "username": "mallory"})
+    path = "/me/goods" if method == "get" else f"/me/goods/{good['id']}"
+    response = getattr(client, method)(path, headers=stale)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    owned = client.get("/me/goods", headers=identity_headers(alice)).get_json()["items"]
+    assert [item["id"] for item in owned] == [good["id"]]
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_identity_of_deleted_user_is_401_for_writes(client, app, make_user, make_good, method):
+    user, good = make_user(), make_good()
+    with app.app_context():
+        db.session.execute(db.text("DELETE FROM users"))
+        db.session.commit()
+    response = getattr(client, method)(f"/me/goods/{good['id']}", headers=identity_headers(user))
+    assert response.status_code == 401

@@ -1,7 +1,8 @@
 """The signed-in user's own goods: list, add, remove (both idempotent).
 
-Add and remove are each one statement on an autocommit connection (atomic on its own), so a
-signed-in write costs the identity check plus one round trip.
+Each is one statement on an autocommit connection (atomic on its own) with the account check
+folded in (`queries.ACCOUNT_MATCHES`): one round trip per request. Only when that statement
+finds nothing does a second query tell a stale identity (401) from a missing good or link.
 """
 
 import sqlalchemy as sa
@@ -10,17 +11,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ..auth import current_user
+from ..auth import require_account, signed_in
 from ..extensions import autocommit
 from ..models import Good, UserGood
 from ..pagination import read_limit, read_query
-from ..queries import GOOD_COLUMNS, owned_goods
+from ..queries import ACCOUNT_MATCHES, GOOD_COLUMNS, owned_goods
 from ..serializers import owned_good_json
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
-_GOOD = sa.select(*GOOD_COLUMNS).where(Good.id == sa.bindparam("good_id")).cte("good")
+_GOOD = sa.select(*GOOD_COLUMNS).where(Good.id == sa.bindparam("good_id"), ACCOUNT_MATCHES).cte("good")
 # The pair is the primary key: concurrent adds wait for each other and all but one do nothing.
 _ADDED = (
     insert(UserGood)
@@ -42,27 +43,32 @@ LINKED_AT = sa.select(UserGood.created_at).where(
     UserGood.user_id == sa.bindparam("user_id"), UserGood.good_id == sa.bindparam("good_id")
 )
 REMOVE_GOOD = sa.delete(UserGood).where(
-    UserGood.user_id == sa.bindparam("user_id"), UserGood.good_id == sa.bindparam("good_id")
+    UserGood.user_id == sa.bindparam("user_id"), UserGood.good_id == sa.bindparam("good_id"), ACCOUNT_MATCHES
 )
 
 
 @bp.get("/goods")
 def list_my_goods():
     """List the signed-in user's goods, most recently added first."""
-    user_id = current_user().user_id
-    return owned_goods(user_id, read_query(), read_limit())
+    identity = signed_in()
+    page = owned_goods(identity.user_id, read_query(), read_limit(), identity.username)
+    if not page["items"]:  # no goods, or no such account any more
+        require_account(identity)
+    return page
 
 
 @bp.put("/goods/<id:good_id>")
 def add_my_good(good_id: int):
     """Attach a good to the signed-in user: 201 the first time, 200 after that."""
-    params = {"user_id": current_user().user_id, "good_id": good_id}
+    identity = signed_in()
+    params = {"user_id": identity.user_id, "username": identity.username, "good_id": good_id}
     with autocommit() as connection:
         try:
             row = connection.execute(ADD_GOOD, params).first()
-        except IntegrityError:  # the good was deleted while being added
+        except IntegrityError:  # the good (or the account) was deleted while being added
             row = None
         if row is None:
+            require_account(identity)
             abort(404, f"Good {good_id} does not exist.")
         if row.added_at is not None:
             return owned_good_json(row, row.added_at), 201
@@ -77,7 +83,10 @@ def add_my_good(good_id: int):
 @bp.delete("/goods/<id:good_id>")
 def remove_my_good(good_id: int):
     """Detach a good from the signed-in user; removing an absent link is fine too."""
-    params = {"user_id": current_user().user_id, "good_id": good_id}
+    identity = signed_in()
+    params = {"user_id": identity.user_id, "username": identity.username, "good_id": good_id}
     with autocommit() as connection:
-        connection.execute(REMOVE_GOOD, params)
+        removed = connection.execute(REMOVE_GOOD, params).rowcount
+    if not removed:  # no such link, or no such account any more
+        require_account(identity)
     return "", 204
