@@ -40,6 +40,7 @@ class IdConverter(BaseConverter):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides values read from the environment."""
     app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
     app.config.update(load_config(config))
     configure_logging(SERVICE, app.config["LOG_LEVEL"])
     app.url_map.converters["id"] = IdConverter

@@ -48,7 +48,6 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "STATEMENT_TIMEOUT_MS": statement_timeout_ms,
         "DB_PING_AFTER_IDLE_SECONDS": 5.0,  # see extensions.ping_idle_connections
         "MAX_CONTENT_LENGTH": 64 * 1024,
-        "JSON_SORT_KEYS": False,
     }
     config.update({k: v for k, v in overrides.items() if k.isupper() and k not in {"DATABASE_URL"}})
     return config
