@@ -64,6 +64,18 @@ def put_section(doc: Path, name: str, body: str) -> None:
     doc.write_text(text)
 
 
+def stack_note(meta: dict) -> str:
+    """How the measured stack ran: local processes, or containers (then which images and engine)."""
+    if meta["mode"] != "compose":
+        return "stack/stack.py; PostgreSQL fsync and synchronous_commit off"
+    images = ", ".join(meta.get("images", {}).values())
+    return (
+        f"docker-compose.yml as project `{meta.get('project')}`, Docker {meta.get('docker')}, "
+        f"Compose {meta.get('compose')}; images {images}; gateway {meta.get('gateway_nginx')}, "
+        "the host's nginx only for the ceilings; PostgreSQL with its default durability"
+    )
+
+
 def markdown(results: dict, charts: Path) -> str:
     meta, ceilings = results["meta"], results["ceilings"]
     data = results.get("main_data", {})
@@ -80,7 +92,7 @@ def markdown(results: dict, charts: Path) -> str:
         f"- **Software:** Python {meta['python']}, {meta['nginx'].removeprefix('nginx version: ')}, "
         f"{meta['postgres']}, "
         f"{meta['redis'].split(' sha=')[0]}, {meta['wrk'].split(' [')[0]}",
-        f"- **Stack:** {meta['mode']} mode (stack/stack.py; PostgreSQL fsync and synchronous_commit off); "
+        f"- **Stack:** {meta['mode']} mode ({stack_note(meta)}); "
         f"gunicorn {meta['gunicorn']['worker_class']}, {meta['gunicorn']['workers']} workers × "
         f"{meta['gunicorn']['threads']} threads for both services and the hello app",
         f"- **Main data set:** {data.get('users', 0):,} users, {data.get('goods', 0):,} goods, "

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py            # full run, about 10 minutes; writes docs/benchmarks.md
     .venv/bin/python bench/run.py --quick    # 1 run of 2 s on 10k goods, to check the harness
+    .venv/bin/python bench/run.py --mode compose --quick   # the same against docker-compose.yml
 
 Loads bulk data step by step (10k, 100k, 1M rows; 10M with --huge), measures search and a
 user's goods page at each step, and the full endpoint list at the main data set, together with
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
 sys.path.insert(0, str(ROOT / "stack"))
+from compose_stack import ComposeStack  # noqa: E402
+
 from stack import DEV_INTERNAL_SECRET, LocalStack, find_binary, free_port, http_ok, wait_until  # noqa: E402
 
 # Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
@@ -96,12 +99,14 @@ def sign_in(gateway: str, username: str, password: str) -> tuple[str, str] | Non
     return cookie, json.loads(answer)["csrf_token"]
 
 
-def psql(stack: LocalStack, sql: str) -> str:
+def psql(stack: LocalStack | ComposeStack, sql: str) -> str:
+    if isinstance(stack, ComposeStack):
+        return stack.psql(sql)
     cmd = [find_binary("psql") or "psql", stack.database_url, "-Atqc", sql]
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def table_counts(stack: LocalStack) -> dict[str, int]:
+def table_counts(stack: LocalStack | ComposeStack) -> dict[str, int]:
     row = psql(
         stack,
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM goods), "
@@ -111,32 +116,28 @@ def table_counts(stack: LocalStack) -> dict[str, int]:
     return {"users": users, "goods": goods, "links": links}
 
 
-def bulk_load(stack: LocalStack, users: int, goods: int, links: int, seed: int) -> None:
+def bulk_load(stack: LocalStack | ComposeStack, users: int, goods: int, links: int, seed: int) -> None:
     """Add rows with the catalog's bulk generator, then VACUUM so autovacuum stays out of the runs."""
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "INTERNAL_SECRET": DEV_INTERNAL_SECRET}
-    cmd = [
-        sys.executable,
-        "-m",
-        "flask",
-        "--app",
-        "wsgi",
-        "seed",
-        "bulk",
-        "--users",
-        str(users),
-        "--goods",
-        str(goods),
-        "--links",
-        str(links),
-        "--seed",
-        str(seed),
-    ]
-    done = subprocess.run(cmd, env=env, cwd=ROOT / "catalog-service", capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"seed bulk failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    args = ["seed", "bulk", "--users", str(users), "--goods", str(goods), "--links", str(links)]
+    args += ["--seed", str(seed)]
+    if isinstance(stack, ComposeStack):
+        stack.catalog_cli(args)  # in the catalog image, on the compose network
+    else:
+        env = {**os.environ, "DATABASE_URL": stack.database_url, "INTERNAL_SECRET": DEV_INTERNAL_SECRET}
+        cmd = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+        done = subprocess.run(cmd, env=env, cwd=ROOT / "catalog-service", capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"seed bulk failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     psql(stack, "VACUUM (ANALYZE) users")
     psql(stack, "VACUUM (ANALYZE) goods")
     psql(stack, "VACUUM (ANALYZE) users_goods")
+
+
+def log_dir(stack: LocalStack | ComposeStack) -> Path:
+    """The directory holding the stack's <part>.log files (compose: fetched from the containers now)."""
+    if isinstance(stack, ComposeStack):
+        stack.save_logs()
+    return stack.workdir / "logs"
 
 
 def worker_restarts(logs: Path, names: tuple[str, ...]) -> dict[str, int]:
@@ -402,14 +403,25 @@ def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str 
 
 
 def run(args) -> dict:
-    stack: LocalStack | None = None
+    stack: LocalStack | ComposeStack | None = None
     ceilings: Ceilings | None = None
     meter = Meter(args.runs, args.duration)
     results: dict = {"meta": machine_info(args), "ceilings": {}, "endpoints": {}, "scaling": [], "plan": []}
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     try:
-        log("starting the local-process stack ...")
-        stack = LocalStack(login_rate="600r/m", login_burst=50).start()
+        started = time.monotonic()
+        if args.mode == "compose":
+            compose = ComposeStack("shop-bench", login_rate="600r/m", login_burst=50)
+            log(
+                "starting the compose stack (project shop-bench; the first run builds the images; "
+                f"output in {compose.workdir}/compose-up.out) ..."
+            )
+            stack = compose.start()
+            results["meta"].update(stack.versions())
+        else:
+            log("starting the local-process stack ...")
+            stack = LocalStack(login_rate="600r/m", login_burst=50).start()
+        log(f"stack up in {time.monotonic() - started:.0f} s")
         ceilings = Ceilings(tmp).start()
         log(f"gateway {stack.gateway_url}, nginx {ceilings.url('static')}, hello {ceilings.url('proxy')}")
         base = table_counts(stack)  # the demo data
@@ -465,11 +477,11 @@ def run(args) -> dict:
                     "hello": measured.get("ceiling_hello"),
                 }
                 results["main_data"] = point
-                results["worker_restarts"] = worker_restarts(stack.workdir / "logs", ("catalog", "session"))
+                results["worker_restarts"] = worker_restarts(log_dir(stack), ("catalog", "session"))
                 results["worker_restarts"].update(worker_restarts(tmp, ("hello",)))
     finally:
         if stack:
-            keep_events(stack.workdir / "logs", tmp, args.out / "service-events.log")
+            keep_events(log_dir(stack), tmp, args.out / "service-events.log")
         log("stopping ...")
         if ceilings:
             ceilings.stop()
@@ -601,7 +613,7 @@ def fmt(row: dict | None, metric: str, digits: int = 0) -> str:
 
 
 def print_summary(results: dict) -> None:
-    print("\n=== throughput (c=64) and latency (c=8), median (min–max) ===")
+    print(f"\n=== {results['meta']['mode']} mode: throughput (c=64) and latency (c=8), median (min–max) ===")
     rows = [
         ("nginx minimal (ceiling)", results["ceilings"].get("nginx")),
         ("Flask hello via nginx (ceiling)", results["ceilings"].get("hello")),
@@ -675,10 +687,12 @@ def main() -> None:
     if args.docs is None:
         args.docs = not args.quick
     if args.mode == "compose":
-        sys.exit(
-            "bench: --mode compose is not implemented yet (TODO, see bench/README.md); "
-            "use the default local-process mode"
-        )
+        if not find_binary("nginx"):
+            sys.exit("bench: the ceilings run on the host and need nginx (apt-get install nginx)")
+        for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
+            # The containers get gunicorn.conf.py's defaults; the hello ceiling must run the same.
+            if os.environ.pop(name, None):
+                log(f"compose mode: ignoring {name}, the containers do not receive it")
     ensure_wrk()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally blocks
 
