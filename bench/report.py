@@ -140,10 +140,9 @@ def markdown(results: dict, charts: Path) -> str:
             f"| {row['label']}{errors} | {cell(row, 'rps_c64')} | {share} | "
             f"{cell(row, 'p50_c8', 2)} | {cell(row, 'p99_c8', 2)} |"
         )
+    lines += ["", f"![Throughput against the ceilings]({charts}/throughput.png)", ""]
+    lines += cpu_table(results)
     lines += [
-        "",
-        f"![Throughput against the ceilings]({charts}/throughput.png)",
-        "",
         "## Latency against data size",
         "",
         "p50 and p99 at 8 connections while the tables grow (loaded step by step into the same database). "
@@ -185,22 +184,74 @@ def markdown(results: dict, charts: Path) -> str:
     return "\n".join(lines)
 
 
-# The likely reason for each kind of miss, from what each request does (see the services' code).
-# They are hypotheses to test with a profiler, not findings.
+CPU_PARTS = {
+    "nginx": "nginx",
+    "catalog": "catalog-service",
+    "session": "session-service",
+    "hello": "Flask hello",
+    "postgres": "PostgreSQL",
+    "redis": "Redis",
+    "wrk": "wrk",
+}
+
+
+def cpu_cost(row: dict | None) -> dict[str, float]:
+    """Median CPU milliseconds per request for each part, from the c=64 runs (local mode only)."""
+    return {part: v for part in CPU_PARTS if (v := value(row, f"cpu_{part}")) is not None}
+
+
+def cpu_table(results: dict) -> list[str]:
+    """Where each request's CPU goes: the reason behind every throughput ratio."""
+    rows = [("Flask hello via nginx (ceiling)", results["ceilings"].get("hello"))]
+    rows += [(r["label"], r) for r in results["endpoints"].values() if r.get("ceiling") == "hello"]
+    if not any(cpu_cost(row) for _, row in rows):
+        return []
+    lines = [
+        "## Where the CPU goes",
+        "",
+        "Milliseconds of CPU per request in each process (user + system time read from /proc around "
+        "each c=64 run; median of the runs). With wrk on the same 2 CPUs, throughput is about "
+        "2 CPUs ÷ the total, so an endpoint's ratio to hello is roughly hello's total over its own.",
+        "",
+        "| Request | " + " | ".join(CPU_PARTS.values()) + " | total |",
+        "|---|" + "---|" * (len(CPU_PARTS) + 1),
+    ]
+    for label, row in rows:
+        cost = cpu_cost(row)
+        cells = [f"{cost[p]:.2f}" if cost.get(p, 0) >= 0.005 else "–" for p in CPU_PARTS]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | **{sum(cost.values()):.2f}** |")
+    return [*lines, ""]
+
+
+def cpu_reason(results: dict, key: str) -> str:
+    """The measured CPU per request against hello's, and where most of it goes."""
+    mine, hello = cpu_cost(results["endpoints"].get(key)), cpu_cost(results["ceilings"].get("hello"))
+    if not mine or not hello:
+        return ""
+    top = ", ".join(f"{CPU_PARTS[p]} {v:.2f}" for p, v in sorted(mine.items(), key=lambda x: -x[1])[:3])
+    return (
+        f"; measured, a request costs {sum(mine.values()):.2f} ms of CPU against hello's "
+        f"{sum(hello.values()):.2f} ms ({top} ms)"
+    )
+
+
+# What each request does beyond hello's work (see the services' code); the measured CPU per
+# request, when there is one, follows in the report.
 WHY_RATIO = {
     "static": "the gateway does more per request than nginx minimal for the same file: an access-log "
     "line, a request id and about ten security headers on every response",
-    "good": "the request runs two SQL round trips (the good, then its owners count) through SQLAlchemy "
-    "and builds the JSON in Python; hello runs no SQL at all",
-    "search": "each keystroke runs a prefix-then-substring query through SQLAlchemy and serializes up "
-    "to 10 ORM rows in Python",
-    "user_goods": "the page is a keyset-paginated join of users_goods and goods, 20 ORM rows "
+    "good": "one SQL round trip (the good with its owners count) through SQLAlchemy Core and its "
+    "PostgreSQL backend, a row turned into JSON in Python; hello runs no SQL at all",
+    "search": "one prefix query (a second, substring query only when the prefix page is short) "
+    "through SQLAlchemy Core, up to 10 rows serialized in Python",
+    "user_goods": "a keyset-paginated join of users_goods and goods in one round trip, 20 rows "
     "serialized in Python",
-    "session_me": "the session is read from Redis and decoded on every call, work the hello app skips",
-    "my_goods": "every call is two Flask requests: the gateway's auth_request to session-service (Redis "
-    "read), then the catalog's join of the user's links and goods, serialized in Python",
+    "session_me": "the session is read (and its idle TTL reset) from Redis with GETEX and decoded, "
+    "work the hello app skips",
+    "my_goods": "every call is two Flask requests: the gateway's auth_request to session-service (a "
+    "Redis read), then the catalog's join of the user's links and goods, serialized in Python",
     "add_remove": "every call is two Flask requests: the gateway's auth_request to session-service "
-    "(Redis read) and then the catalog's write transaction with a commit",
+    "(a Redis read) and the catalog's one-statement write",
 }
 WHY_P99 = (
     "at 8 connections the 2 CPUs are shared by wrk, nginx, PostgreSQL and two gunicorn services, so "
@@ -222,7 +273,7 @@ def misses(results: dict) -> list[str]:
         goal = float(number.group()) / (100 if "%" in t["goal"] else 1) if number else 0.0
         if kind == "ratio":
             size = f"{t['value']:.0%} against {t['goal']}, {(goal - t['value']) * 100:.0f} points short"
-            why = WHY_RATIO.get(key, "")
+            why = WHY_RATIO.get(key, "") + cpu_reason(results, key)
         elif kind == "p99":
             size = f"{t['value']:.1f} ms against {t['goal']}, {t['value'] / goal:.1f}× the limit"
             row = results["endpoints"].get(key, {})

@@ -35,6 +35,7 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
 sys.path.insert(0, str(ROOT / "stack"))
 from compose_stack import ComposeStack  # noqa: E402
+from cpu import CpuMeter  # noqa: E402
 
 from stack import DEV_INTERNAL_SECRET, LocalStack, find_binary, free_port, http_ok, wait_until  # noqa: E402
 
@@ -223,6 +224,7 @@ def run_wrk(url: str, script: str, options: dict[str, str], connections: int, se
         return {"rps": 0.0, "p50_ms": stalled_ms, "p99_ms": stalled_ms, "error_share": 0.0, "stalled": True}
     return {
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "requests": raw["requests"],
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "error_share": errors / requests,
@@ -240,6 +242,7 @@ class Meter:
 
     def __init__(self, runs: int, seconds: float) -> None:
         self.runs, self.seconds = runs, seconds
+        self.cpu: CpuMeter | None = None  # set in local mode: CPU per request, part by part, at c=64
         self.samples: dict[str, dict[str, list[float]]] = {}
         self.errors: dict[str, float] = {}
         self.stalls: dict[str, int] = {}  # runs in which no request finished at all
@@ -251,10 +254,15 @@ class Meter:
             log(f"round {round_number}/{self.runs}: {', '.join(items)}")
             for key, (url, script, options) in items.items():
                 for connections in loads:
+                    cpu_before = self.cpu.snapshot() if self.cpu and connections == 64 else None
                     result = run_wrk(url, script, options, connections, self.seconds)
                     if result is None:
                         continue
                     bucket = self.samples.setdefault(key, {})
+                    if self.cpu and cpu_before and result.get("requests"):
+                        spent = CpuMeter.per_request(cpu_before, self.cpu.snapshot(), result["requests"])
+                        for part, ms in spent.items():
+                            bucket.setdefault(f"cpu_{part}", []).append(ms)
                     if connections == 64:
                         bucket.setdefault("rps_c64", []).append(result["rps"])
                     else:
@@ -402,6 +410,21 @@ def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str 
     return None
 
 
+def cpu_meter(stack: LocalStack, ceilings: Ceilings) -> CpuMeter:
+    """The local stack's parts by process tree (compose's processes live in containers: not measured)."""
+    postmaster = int((stack.workdir / "pg" / "postmaster.pid").read_text().split()[0])
+    return CpuMeter(
+        {
+            "nginx": [stack.procs["gateway"].pid, ceilings.procs["nginx"].pid],
+            "catalog": [stack.procs["catalog"].pid],
+            "session": [stack.procs["session"].pid],
+            "hello": [ceilings.procs["hello"].pid],
+            "postgres": [postmaster],
+            "redis": [stack.procs["redis"].pid],
+        }
+    )
+
+
 def run(args) -> dict:
     stack: LocalStack | ComposeStack | None = None
     ceilings: Ceilings | None = None
@@ -423,6 +446,8 @@ def run(args) -> dict:
             stack = LocalStack(login_rate="600r/m", login_burst=50).start()
         log(f"stack up in {time.monotonic() - started:.0f} s")
         ceilings = Ceilings(tmp).start()
+        if isinstance(stack, LocalStack):
+            meter.cpu = cpu_meter(stack, ceilings)
         log(f"gateway {stack.gateway_url}, nginx {ceilings.url('static')}, hello {ceilings.url('proxy')}")
         base = table_counts(stack)  # the demo data
         first_user = base["users"] + 1  # bulk users get the next serial ids
