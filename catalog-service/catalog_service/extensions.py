@@ -36,9 +36,10 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     """Check a pooled connection before use only when it has been idle for `idle_seconds`.
 
     `pool_pre_ping` would pay a round trip on every checkout. A connection in steady use is
-    checked by its own queries: a disconnect error invalidates the whole pool, so after a
-    database restart each worker answers at most one request with 503 and then reconnects.
-    An idle connection (after a quiet night, a failover) is pinged and silently replaced.
+    checked by its own queries: after a database restart, the requests in flight on a worker's
+    old connections answer 503, and the first disconnect error makes SQLAlchemy drop the whole
+    pool, so the next requests reconnect. An idle connection (after a quiet night, a failover)
+    is pinged and silently replaced.
     """
 
     @event.listens_for(engine, "checkin")
