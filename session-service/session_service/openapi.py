@@ -96,6 +96,16 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "Visitor": {
+        "type": "object",
+        "required": ["user", "login_at", "csrf_token"],
+        "properties": {
+            "user": {"oneOf": [_ref("User"), {"type": "null"}]},
+            "login_at": {"type": ["string", "null"], "format": "date-time"},
+            "csrf_token": {"type": ["string", "null"]},
+        },
+        "additionalProperties": False,
+    },
     "CsrfToken": {
         "type": "object",
         "required": ["csrf_token"],
@@ -118,6 +128,20 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["value"],
         "properties": {"value": {"description": "Any JSON, at most 4096 bytes serialized."}},
+    },
+    "DataListItem": {
+        "type": "object",
+        "required": ["item"],
+        "properties": {
+            "item": {"description": "Any JSON; with unique_by, an object that has that field."},
+            "unique_by": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+                "description": "Older entries with an equal value in this field are dropped; "
+                "without it, older entries equal to the whole item are.",
+            },
+            "max": {"type": "integer", "minimum": 1, "description": "Keep at most this many entries."},
+        },
     },
     "DataItem": {
         "type": "object",
@@ -175,6 +199,13 @@ PATHS: dict[str, Any] = {
                 "401": _error("Nobody is signed in."),
                 "503": UNAVAILABLE,
             },
+        }
+    },
+    "/visitor": {
+        "get": {
+            "summary": "Who the visitor is: the signed-in user or null, and the session's CSRF token or "
+            "null (no session yet). Never 401, so a signed-out browser logs no error; creates no session.",
+            "responses": {"200": _json("Visitor", "Signed in or not."), "503": UNAVAILABLE},
         }
     },
     "/csrf": {
@@ -255,6 +286,25 @@ PATHS: dict[str, Any] = {
                 "204": _empty("Removed."),
                 "403": FORBIDDEN,
                 "422": _error("Invalid key."),
+                "503": UNAVAILABLE,
+            },
+        },
+    },
+    "/data/{key}/items": {
+        "parameters": [KEY_PARAM],
+        "post": {
+            "summary": "Put an item first in the list under a key (created when absent), drop older "
+            "equal entries and keep at most max: a most-recent-first list in one call.",
+            "parameters": [CSRF_HEADER],
+            "requestBody": _body("DataListItem"),
+            "responses": {
+                "200": _json("DataItem", "The stored list."),
+                "400": _error("Body is not a JSON object."),
+                "403": FORBIDDEN,
+                "409": _error("The value under the key is not a list."),
+                "413": _error("The list would take more than 4096 bytes."),
+                "415": _error("Body is not JSON."),
+                "422": _error("Invalid key, item, unique_by or max, or more than 50 keys."),
                 "503": UNAVAILABLE,
             },
         },

@@ -128,3 +128,136 @@ def test_every_session_has_exactly_one_token(client, catalog):
     csrf_answer = client.get("/csrf")
     assert csrf_answer.get_json()["csrf_token"] == signed_in
     assert_matches_spec(csrf_answer, "/csrf", "get")
+
+
+# -- POST /data/<key>/items: a most-recent-first list in one call ------------------------------
+
+
+def add_item(client, token, key="recent_goods", **body):
+    return client.post(f"/data/{key}/items", json=body, headers=csrf(token))
+
+
+def test_add_item_creates_the_list_and_puts_each_new_item_first(client, token):
+    first = add_item(client, token, item={"id": 5, "name": "Lamp"}, unique_by="id", max=8)
+    assert first.status_code == 200
+    assert first.get_json() == {"key": "recent_goods", "value": [{"id": 5, "name": "Lamp"}]}
+    assert_matches_spec(first, "/data/{key}/items", "post")
+    second = add_item(client, token, item={"id": 7, "name": "Mug"}, unique_by="id", max=8)
+    assert second.get_json()["value"] == [{"id": 7, "name": "Mug"}, {"id": 5, "name": "Lamp"}]
+    assert client.get("/data/recent_goods").get_json()["value"] == second.get_json()["value"]
+
+
+def test_add_item_drops_older_entries_equal_on_unique_by(client, token):
+    client.put(
+        "/data/recent_goods",
+        json={"value": [{"id": 7, "name": "Mug"}, {"id": 5, "name": "Old name"}, {"id": "5"}, "text"]},
+        headers=csrf(token),
+    )
+    response = add_item(client, token, item={"id": 5, "name": "Lamp"}, unique_by="id", max=8)
+    # "5" is not 5, and an entry without the field is never a duplicate
+    expected = [{"id": 5, "name": "Lamp"}, {"id": 7, "name": "Mug"}, {"id": "5"}, "text"]
+    assert response.get_json()["value"] == expected
+
+
+def test_add_item_without_unique_by_drops_entries_equal_to_the_whole_item(client, token):
+    client.put("/data/tags", json={"value": ["b", {"x": 1, "y": 2}, 1, True]}, headers=csrf(token))
+    same_object = add_item(client, token, key="tags", item={"y": 2, "x": 1})
+    assert same_object.get_json()["value"] == [{"y": 2, "x": 1}, "b", 1, True]
+    # equal as JSON, not as Python: true is not 1
+    true = add_item(client, token, key="tags", item=True)
+    assert true.get_json()["value"] == [True, {"y": 2, "x": 1}, "b", 1]
+
+
+def test_add_item_keeps_at_most_max_entries_newest_first(client, token):
+    for i in range(10):
+        response = add_item(client, token, item={"id": i}, unique_by="id", max=8)
+    assert [entry["id"] for entry in response.get_json()["value"]] == [9, 8, 7, 6, 5, 4, 3, 2]
+    shorter = add_item(client, token, item={"id": 3}, unique_by="id", max=2)
+    assert shorter.get_json()["value"] == [{"id": 3}, {"id": 9}]
+
+
+def test_add_item_without_max_keeps_every_entry(client, token):
+    for i in range(20):
+        response = add_item(client, token, key="all", item=i)
+    assert response.get_json()["value"] == list(range(19, -1, -1))
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "item"),
+        ({"value": 1}, "item"),
+        ({"item": 5, "unique_by": "id"}, "item"),
+        ({"item": {"name": "Lamp"}, "unique_by": "id"}, "item"),
+        ({"item": {"id": 1}, "unique_by": ""}, "unique_by"),
+        ({"item": {"id": 1}, "unique_by": 3}, "unique_by"),
+        ({"item": {"id": 1}, "unique_by": "bad key"}, "unique_by"),
+        ({"item": 1, "max": 0}, "max"),
+        ({"item": 1, "max": -3}, "max"),
+        ({"item": 1, "max": 2.5}, "max"),
+        ({"item": 1, "max": "8"}, "max"),
+        ({"item": 1, "max": True}, "max"),
+    ],
+)
+def test_add_item_validates_the_request(client, token, body, field):
+    response = client.post("/data/k/items", json=body, headers=csrf(token))
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert_matches_spec(response, "/data/{key}/items", "post")
+    assert client.get("/data").get_json() == {"data": {}}
+
+
+def test_add_item_reports_every_invalid_field_at_once(client, token):
+    response = client.post("/data/k/items", json={"unique_by": 3, "max": 0}, headers=csrf(token))
+    assert set(response.get_json()["error"]["fields"]) == {"item", "unique_by", "max"}
+
+
+def test_add_item_to_a_value_that_is_not_a_list_is_409_and_changes_nothing(client, token):
+    client.put("/data/k", json={"value": {"a": 1}}, headers=csrf(token))
+    response = add_item(client, token, key="k", item=1)
+    assert response.status_code == 409
+    assert "not a list" in response.get_json()["error"]["message"]
+    assert_matches_spec(response, "/data/{key}/items", "post")
+    assert client.get("/data/k").get_json()["value"] == {"a": 1}
+
+
+def test_add_item_keeps_the_size_and_key_limits(client, token):
+    client.put("/data/k", json={"value": ["x" * 4000]}, headers=csrf(token))
+    too_big = add_item(client, token, key="k", item="y" * 100)
+    assert too_big.status_code == 413
+    assert_matches_spec(too_big, "/data/{key}/items", "post")
+    assert client.get("/data/k").get_json()["value"] == ["x" * 4000]
+
+    for i in range(49):
+        assert client.put(f"/data/n{i}", json={"value": i}, headers=csrf(token)).status_code == 200
+    over = add_item(client, token, key="one-too-many", item=1)
+    assert over.status_code == 422
+    assert "50" in over.get_json()["error"]["message"]
+    assert add_item(client, token, key="k", item="z").status_code == 200  # existing keys still grow
+
+
+@pytest.mark.parametrize("key", ["a" * 65, "bad key", "semi;colon"])
+def test_add_item_with_an_invalid_key_is_422(client, token, key):
+    response = add_item(client, token, key=key, item=1)
+    assert response.status_code == 422
+    assert "key" in response.get_json()["error"]["fields"]
+
+
+def test_add_item_needs_json(client, token):
+    response = client.post("/data/k/items", data="item=1", headers=csrf(token))
+    assert response.status_code == 415
+    assert_matches_spec(response, "/data/{key}/items", "post")
+
+
+def test_add_item_without_the_token_is_forbidden_and_creates_no_session(client, redis_client):
+    response = client.post("/data/k/items", json={"item": 1})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf_failed"
+    assert_matches_spec(response, "/data/{key}/items", "post")
+    assert list(redis_client.scan_iter("sess:*")) == []
+
+
+def test_add_item_with_another_sessions_token_is_forbidden(app, client, token):
+    other_token = app.test_client().get("/csrf").get_json()["csrf_token"]
+    assert add_item(client, other_token, item=1).status_code == 403
+    assert client.get("/data").get_json() == {"data": {}}

@@ -138,3 +138,38 @@ def test_visitor_data_survives_sign_in_but_the_csrf_token_does_not(client, catal
     assert body["csrf_token"] != token
     assert client.get("/data/recent_goods").get_json() == {"key": "recent_goods", "value": [3, 1]}
     assert sid_cookie(client)
+
+
+# -- GET /visitor: who is here, without a 401 for the browser to log ---------------------------
+
+
+def test_visitor_without_a_session_is_null_everywhere_and_gets_no_session(client, redis_client):
+    response = client.get("/visitor")
+    assert response.status_code == 200
+    assert response.get_json() == {"user": None, "login_at": None, "csrf_token": None}
+    assert_matches_spec(response, "/visitor", "get")
+    assert client.get_cookie("sid") is None
+    assert list(redis_client.scan_iter("sess:*")) == []
+
+
+def test_visitor_with_an_anonymous_session_gets_its_csrf_token(client):
+    token = client.get("/csrf").get_json()["csrf_token"]
+    response = client.get("/visitor")
+    assert response.get_json() == {"user": None, "login_at": None, "csrf_token": token}
+    assert_matches_spec(response, "/visitor", "get")
+
+
+def test_visitor_signed_in_answers_what_me_answers(client, catalog):
+    login(client)
+    visitor = client.get("/visitor")
+    assert visitor.status_code == 200
+    assert visitor.get_json() == client.get("/me").get_json()
+    assert visitor.get_json()["user"] == {"id": 1, "username": "alice"}
+    assert_matches_spec(visitor, "/visitor", "get")
+
+
+def test_visitor_after_logout_is_signed_out_while_me_stays_401(client, catalog):
+    token = login(client).get_json()["csrf_token"]
+    assert client.post("/logout", headers=csrf(token)).status_code == 204
+    assert client.get("/visitor").get_json()["user"] is None
+    assert client.get("/me").status_code == 401

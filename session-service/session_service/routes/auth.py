@@ -69,6 +69,17 @@ def get_me() -> dict[str, Any]:
     return {"user": user, "login_at": session.get(LOGIN_AT), "csrf_token": session.get(CSRF)}
 
 
+@bp.get("/visitor")
+def get_visitor() -> dict[str, Any]:
+    """Return the signed-in user or null, and the session's CSRF token or null; 200 either way.
+
+    A browser logs every 401 as a console error, so the UI asks here rather than /me. No session
+    is created: a visitor who never writes costs no Redis key.
+    """
+    session = sessions.current()
+    return {"user": session.get(USER), "login_at": session.get(LOGIN_AT), "csrf_token": session.get(CSRF)}
+
+
 @bp.get("/csrf")
 def get_csrf() -> dict[str, str]:
     """Return the session's CSRF token, creating an anonymous session when there is none."""
