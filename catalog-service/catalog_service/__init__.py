@@ -1,24 +1,19 @@
 """catalog-service: users, goods and who owns what, over PostgreSQL."""
 
-import contextlib
-import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
-from shop_common.errors import error_response, register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing, json_errors_outside_flask
+from flask import Flask
+from shop_common.errors import register_error_handlers
+from shop_common.web import configure_logging, init_request_plumbing, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from .config import SERVICE, load_config
+from .config import SERVICE, Config
 from .extensions import db, migrate, ping_idle_connections
 
 DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
-
-log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
 
 
@@ -37,16 +32,14 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application; `config` overrides values read from the environment."""
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: settings, logging, request ids, extensions, blueprints, error handlers, commands."""
+    config = config or Config.from_env()
     app = Flask(__name__, static_folder=None)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
-    app.config.update(load_config(config))
-    configure_logging(SERVICE, app.config["LOG_LEVEL"])
-    app.url_map.converters["id"] = IdConverter
-    app.url_map.strict_slashes = False
+    configure_app(app, config)
+    configure_logging(SERVICE, config.log_level)
     init_request_plumbing(app)
-    register_extensions(app)
+    register_extensions(app, config)
     register_blueprints(app)
     register_error_handlers(app)
     register_database_error_handlers(app)
@@ -54,17 +47,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def register_extensions(app: Flask) -> None:
+def configure_app(app: Flask, config: Config) -> None:
+    """Copy the settings Flask and its extensions read into app.config."""
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
+    app.config.update(config.flask_config())
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.strict_slashes = False
+
+
+def register_extensions(app: Flask, config: Config) -> None:
+    """Bind the database and migrations to the app."""
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            ping_idle_connections(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+            ping_idle_connections(engine, config.db_ping_after_idle_seconds)
     from .models import include_in_autogenerate
 
     migrate.init_app(app, db, directory=str(_migrations_dir()), include_object=include_in_autogenerate)
 
 
 def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per resource."""
     from .openapi import bp as openapi_bp
     from .routes import goods, health, internal, me, users
 
@@ -74,21 +77,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_database_error_handlers(app: Flask) -> None:
     """An unreachable database is a 503 the client can retry, never a 500 or a hang."""
-
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeoutError)
-    def handle_database_unavailable(error: Exception) -> Response:
-        log.warning("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
-        with contextlib.suppress(Exception):  # the connection is already gone; just release it
-            db.session.rollback()
-        return error_response(503, DATABASE_UNAVAILABLE)
-
-    # The same for a database error after the view, while the connection is released.
-    json_errors_outside_flask(app, (DBAPIError, PoolTimeoutError), DATABASE_UNAVAILABLE)
+    register_outage_handlers(
+        app,
+        (OperationalError, InterfaceError, PoolTimeoutError),
+        DATABASE_UNAVAILABLE,
+        after_response=(DBAPIError,),  # any driver error while a connection is released
+        release=db.session.rollback,
+    )
 
 
 def register_commands(app: Flask) -> None:
+    """Add `flask seed`."""
     from .cli import seed
 
     app.cli.add_command(seed)

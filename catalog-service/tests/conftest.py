@@ -7,6 +7,7 @@ from decimal import Decimal
 import psycopg2
 import pytest
 from catalog_service import create_app
+from catalog_service.config import Config
 from catalog_service.extensions import db
 from catalog_service.models import Good, User
 from catalog_service.passwords import hash_password
@@ -43,16 +44,17 @@ def fresh_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+def make_config(database_url: str, **overrides) -> Config:
+    """Test settings on `database_url`; `overrides` are Config fields."""
+    settings = {"internal_secret": SECRET, "db_max_overflow": 25, **overrides}
+    return Config(database_url=database_url, **settings)
+
+
 def make_app(database_url: str, **overrides) -> Flask:
     """An app on `database_url` with test settings."""
-    config = {
-        "DATABASE_URL": database_url,
-        "INTERNAL_SECRET": SECRET,
-        "TESTING": True,
-        "DB_POOL_SIZE": 5,
-        "DB_MAX_OVERFLOW": 25,
-    }
-    return create_app({**config, **overrides})
+    app = create_app(make_config(database_url, **overrides))
+    app.testing = True
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def kill_pooled_autocommit_connection(app) -> None:
 
 
 def test_a_dead_idle_connection_is_replaced_unseen(app):
-    quick_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], DB_PING_AFTER_IDLE_SECONDS=0)
+    quick_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], db_ping_after_idle_seconds=0)
     client = quick_ping.test_client()
     assert client.get("/goods").status_code == 200  # the autocommit pool now holds one connection
     kill_pooled_autocommit_connection(quick_ping)
@@ -57,7 +57,7 @@ def test_a_dead_idle_connection_is_replaced_unseen(app):
 def test_a_dead_busy_connection_costs_one_503_then_the_pool_reconnects(app):
     # A connection in steady use is not pinged (that would cost a round trip per request):
     # the request that finds it dead answers 503, and the pool is dropped and rebuilt.
-    no_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], DB_PING_AFTER_IDLE_SECONDS=3600)
+    no_ping = make_app(app.config["SQLALCHEMY_DATABASE_URI"], db_ping_after_idle_seconds=3600)
     client = no_ping.test_client()
     assert client.get("/goods").status_code == 200
     kill_pooled_autocommit_connection(no_ping)

@@ -1,5 +1,6 @@
-"""Request plumbing both services share: request ids, log lines, JSON bodies, replica names."""
+"""Request plumbing both services share: request ids, log lines, JSON bodies, outages, replica names."""
 
+import contextlib
 import json
 import logging
 import re
@@ -9,10 +10,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import InternalServerError
 
-from .errors import INTERNAL_ERROR_MESSAGE, ApiError
+from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# session-service sends INTERNAL_SECRET in it; catalog-service's /internal/ routes require it.
+INTERNAL_SECRET_HEADER = "X-Internal-Secret"  # noqa: S105 - a header name, not a secret
 # Keep a client's id only when it is short and plain, so it cannot inject into logs.
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _REPLICA = socket.gethostname()
@@ -114,3 +118,39 @@ def json_errors_outside_flask(
             return [payload]
 
     app.wsgi_app = guarded  # type: ignore[method-assign]
+
+
+def register_outage_handlers(
+    app: Flask,
+    unavailable: tuple[type[Exception], ...],
+    message: str,
+    *,
+    after_response: tuple[type[Exception], ...] = (),
+    release: Callable[[], None] | None = None,
+) -> None:
+    """Answer 503 with `message`, which a client may retry, when a backing store is unreachable.
+
+    `unavailable` are the exceptions that mean an outage (PostgreSQL or Redis away, a pool
+    exhausted); they become 503 wherever they are raised: in a view, after it (saving the
+    session: Flask wraps those in a 500), or in the request teardown, outside Flask, where
+    `after_response` widens the set. `release` frees what the failed request holds.
+    """
+
+    def answer_unavailable(error: Exception) -> Response:
+        cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+        logging.getLogger(app.import_name).warning("backing store unavailable: %s", type(cause).__name__)
+        if release is not None:
+            with contextlib.suppress(Exception):  # the connection is already gone; just let go of it
+                release()
+        return error_response(503, message)
+
+    for error_type in unavailable:
+        app.register_error_handler(error_type, answer_unavailable)
+
+    @app.errorhandler(InternalServerError)
+    def answer_internal_error(error: InternalServerError) -> Response:
+        if isinstance(error.original_exception, unavailable):
+            return answer_unavailable(error.original_exception)
+        return error_response(500, INTERNAL_ERROR_MESSAGE)
+
+    json_errors_outside_flask(app, unavailable + after_response, message)

@@ -4,7 +4,7 @@ import hmac
 
 from flask import Blueprint, current_app, request
 from shop_common.errors import ApiError
-from shop_common.web import json_body
+from shop_common.web import INTERNAL_SECRET_HEADER, json_body
 
 from ..extensions import db
 from ..passwords import hash_password, needs_rehash, verify_password
@@ -18,7 +18,7 @@ BAD_CREDENTIALS = "Wrong username or password."
 
 @bp.before_request
 def require_internal_secret() -> None:
-    supplied = request.headers.get("X-Internal-Secret", "")
+    supplied = request.headers.get(INTERNAL_SECRET_HEADER, "")
     expected = current_app.config["INTERNAL_SECRET"]
     if not hmac.compare_digest(supplied.encode(), expected.encode()):
         raise ApiError(403, "This endpoint is for other services only.")
