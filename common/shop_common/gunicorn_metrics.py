@@ -1,0 +1,65 @@
+"""gunicorn hooks that give the metrics their multiprocess directory and keep it tidy.
+
+prometheus_client picks its mode once, when it is first imported, from PROMETHEUS_MULTIPROC_DIR.
+The master runs `on_starting` before it loads the app or forks a worker, so the variable set
+there is what every worker sees. That is also why this module imports nothing from
+prometheus_client at the top: importing it in the master earlier would fix the wrong mode.
+"""
+
+import glob
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from .config import env_bool
+
+_created: list[str] = []  # a directory made here, removed again when the master exits
+
+
+def _enabled() -> bool:
+    return env_bool("METRICS", True)
+
+
+def on_starting(server: Any) -> None:
+    """Empty PROMETHEUS_MULTIPROC_DIR, or make a private one on tmpfs when it is not set.
+
+    Left-over files would add a previous run's counts to this one's. Without the variable each
+    master gets its own directory, so two services on one machine (`make run`) never share one.
+    """
+    if not _enabled():
+        return
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+        return
+    # tempfile honours TMPDIR and falls back to /tmp, a tmpfs in the containers (read-only root).
+    path = tempfile.mkdtemp(prefix="metrics-")
+    _created.append(path)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def post_worker_init(worker: Any) -> None:
+    """Record how many requests this worker serves at once: the saturation alert divides by it."""
+    if not _enabled():
+        return
+    from .metrics import record_worker_threads
+
+    record_worker_threads(worker.wsgi, max(int(worker.cfg.threads), 1))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's share of the live gauges (pool connections, threads)."""
+    if not (_enabled() and os.environ.get("PROMETHEUS_MULTIPROC_DIR")):
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Remove the directory `on_starting` made; one given in the environment is left in place."""
+    while _created:
+        shutil.rmtree(_created.pop(), ignore_errors=True)

@@ -1,0 +1,230 @@
+"""Prometheus metrics for both services: every request by route template, and a few domain figures.
+
+Each gunicorn worker writes its figures to its own files in PROMETHEUS_MULTIPROC_DIR (a tmpfs
+directory prepared by `shop_common.gunicorn_metrics` before any worker starts) and GET /metrics
+sums them all, so one scrape sees the whole replica, not the one worker that happened to answer.
+Without that variable (unit tests, `flask run`) the figures live in the process, as usual.
+
+`METRICS=off` leaves the app as it was: no timing, no /metrics, and the helpers below do nothing.
+"""
+
+import os
+from collections.abc import Callable, Iterable
+from time import perf_counter
+from typing import Any, Literal
+
+from flask import Flask, current_app, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .config import env_bool
+
+EXTENSION = "shop_metrics"
+PATH = "/metrics"
+# The one route label of every request no URL rule matched (404s, 405s, slash redirects): a
+# scanner trying a million paths must not create a million series.
+UNMATCHED = "<unmatched>"
+# So is the method: any token is a valid HTTP method, so unknown ones share a label.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_ROUTE_KEY = "shop.url_rule"  # environ key: the matched rule, kept after Flask drops the request
+
+# Requests take about a millisecond here; the 0.25 s bound is the latency alert's threshold.
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_REQUEST_LABELS = ("service", "method", "status", "route")
+
+REQUESTS = Counter("http_requests_total", "HTTP requests answered.", _REQUEST_LABELS)
+DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from the request reaching the app to its answer.",
+    _REQUEST_LABELS,
+    buckets=_BUCKETS,
+)
+SIGN_INS = Counter("shop_sign_ins_total", "Sign-in attempts by outcome.", ("service", "outcome"))
+GOODS_ADDED = Counter("shop_goods_added_total", "Goods put on a user's list.", ("service",))
+GOODS_REMOVED = Counter("shop_goods_removed_total", "Goods taken off a user's list.", ("service",))
+DEPENDENCY_ERRORS = Counter(
+    "shop_dependency_errors_total", "Failed calls to PostgreSQL or Redis.", ("service", "dependency")
+)
+UNAVAILABLE = Counter("shop_unavailable_total", "Answers 503, by cause.", ("service", "cause"))
+# "livesum": the sum over the worker processes alive now; a dead worker's share is dropped.
+POOL_IN_USE = Gauge(
+    "db_pool_connections_in_use",
+    "Database connections checked out of the pool.",
+    ("service", "pool"),
+    multiprocess_mode="livesum",
+)
+WORKER_THREADS = Gauge(
+    "http_worker_threads",
+    "Threads that serve requests (gunicorn workers x threads); the saturation alert's denominator.",
+    ("service",),
+    multiprocess_mode="livesum",
+)
+
+SignInOutcome = Literal["ok", "bad_credentials", "invalid", "unavailable"]
+Dependency = Literal["postgresql", "redis", "catalog-service"]
+
+
+class _Figures:
+    """One service's metric children, created once: a request only looks its pair up."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._per_request: dict[tuple[str, str, str], tuple[Callable[..., None], Callable[..., None]]] = {}
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        key = (metric, *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(self.service, *labels)
+        return found
+
+    def observe_request(self, method: str, status: str, route: str, seconds: float) -> None:
+        key = (method, status, route)
+        pair = self._per_request.get(key)
+        if pair is None:
+            labels = (self.service, *key)
+            pair = self._per_request[key] = (
+                REQUESTS.labels(*labels).inc,
+                DURATION.labels(*labels).observe,
+            )
+        pair[0]()
+        pair[1](seconds)
+
+
+def metrics_enabled() -> bool:
+    """METRICS=off (or 0/false/no) turns metrics off; they are on by default."""
+    return env_bool("METRICS", True)
+
+
+def init_metrics(app: Flask, service: str, enabled: bool | None = None) -> None:
+    """Time every request and answer GET /metrics, unless metrics are off.
+
+    Call it last in the factory: it wraps `app.wsgi_app`, and only the outermost wrapper sees
+    the final answer, including the ones given for errors outside Flask's handlers.
+    """
+    if not (metrics_enabled() if enabled is None else enabled):
+        return
+    figures = _Figures(service)
+    app.extensions[EXTENSION] = figures
+
+    @app.teardown_request
+    def keep_url_rule(error: BaseException | None) -> None:
+        # Flask forgets the request when the context ends; the wrapper below reads the rule later.
+        request.environ[_ROUTE_KEY] = request.url_rule
+
+    app.wsgi_app = _measured(app.wsgi_app, figures)  # type: ignore[method-assign]
+
+
+def _measured(inner: Callable[..., Iterable[bytes]], figures: _Figures) -> Callable[..., Iterable[bytes]]:
+    def measured(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        # Served here, before Flask: a scrape must work while Redis or PostgreSQL is down.
+        if environ.get("PATH_INFO") == PATH and method in ("GET", "HEAD"):
+            return _serve_metrics(method, start_response)
+        started = perf_counter()
+        status = "500"  # what the server answers if an error escapes every handler
+
+        def start_and_note(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            nonlocal status
+            status = status_line[:3]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return inner(environ, start_and_note)
+        finally:
+            rule = environ.get(_ROUTE_KEY)
+            figures.observe_request(
+                method if method in _METHODS else "OTHER",
+                status,
+                rule.rule if rule is not None else UNMATCHED,
+                perf_counter() - started,
+            )
+
+    return measured
+
+
+def _serve_metrics(method: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    body = generate_latest(_registry())
+    start_response(
+        "200 OK",
+        [("Content-Type", CONTENT_TYPE_PLAIN_0_0_4), ("Content-Length", str(len(body)))],
+    )
+    return [body if method == "GET" else b""]
+
+
+def _registry() -> CollectorRegistry:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    # The documented multiprocess pattern: a fresh registry that reads every worker's files.
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
+
+
+def _figures() -> _Figures | None:
+    return current_app.extensions.get(EXTENSION)  # type: ignore[no-any-return]
+
+
+def count_sign_in(outcome: SignInOutcome) -> None:
+    """Count one sign-in attempt by how it ended."""
+    if figures := _figures():
+        figures.child(SIGN_INS, outcome).inc()
+
+
+def count_goods_added(count: int = 1) -> None:
+    """Count goods put on a user's list (only the ones that were not there yet)."""
+    if (figures := _figures()) and count:
+        figures.child(GOODS_ADDED).inc(count)
+
+
+def count_goods_removed(count: int = 1) -> None:
+    """Count goods taken off a user's list (only the ones that were there)."""
+    if (figures := _figures()) and count:
+        figures.child(GOODS_REMOVED).inc(count)
+
+
+def count_dependency_error(dependency: Dependency) -> None:
+    """Count one failed call to PostgreSQL, Redis or catalog-service."""
+    if figures := _figures():
+        figures.child(DEPENDENCY_ERRORS, dependency).inc()
+
+
+def count_unavailable(cause: Dependency | str) -> None:
+    """Count one 503 answer and what caused it (the dependency that failed, "pool_timeout"...)."""
+    if figures := _figures():
+        figures.child(UNAVAILABLE, cause).inc()
+
+
+def track_pool(app: Flask, engine: Any, pool: str = "default") -> None:
+    """Keep `db_pool_connections_in_use{pool=...}` equal to the engine's checked-out connections.
+
+    Set from the pool's own count on each checkout and checkin rather than counted up and down,
+    so a checkout that another listener aborts (the idle-connection ping) cannot skew it.
+    """
+    figures: _Figures | None = app.extensions.get(EXTENSION)
+    if figures is None:
+        return
+    from sqlalchemy import event
+
+    in_use = figures.child(POOL_IN_USE, pool)
+
+    def checked_out() -> int:
+        count = getattr(engine.pool, "checkedout", None)  # QueuePool; test pools may lack it
+        return int(count()) if count else 0
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(*_: Any) -> None:
+        in_use.set(checked_out())
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(*_: Any) -> None:
+        in_use.set(max(checked_out() - 1, 0))  # the connection is still counted until it is back
+
+
+def record_worker_threads(app: Any, threads: int) -> None:
+    """Note how many requests this worker can serve at once (called by gunicorn's post_worker_init)."""
+    figures: _Figures | None = getattr(app, "extensions", {}).get(EXTENSION)
+    if figures is not None:
+        figures.child(WORKER_THREADS).set(threads)

@@ -1,0 +1,19 @@
+"""A small Flask app with the shared metrics, served by gunicorn in the multiprocess test."""
+
+import os
+
+from flask import Flask
+from shop_common.errors import register_error_handlers
+from shop_common.metrics import init_metrics
+
+app = Flask(__name__)
+register_error_handlers(app)
+
+
+@app.get("/pid")
+def get_pid() -> dict[str, int]:
+    """Say which worker process answered."""
+    return {"pid": os.getpid()}
+
+
+init_metrics(app, "multiprocess-test", enabled=True)
