@@ -79,7 +79,7 @@ class FakeService:
             if headers.get("x-original-method") in UNSAFE and headers.get("x-csrf-token") != "tok":
                 return 403, {}, {"error": {"code": "forbidden", "message": "bad token"}}
             return 200, {"X-Identity": "assertion-for-7"}, {}
-        if path.startswith("/missing"):
+        if path.startswith("/missing") or path.endswith("/0"):  # no id is 0
             return 404, {}, {"error": {"code": "not_found", "message": f"{self.name} says no"}}
         # Services echo the request id and must not leak identity; the gateway hides both.
         extra = {"X-Request-ID": headers.get("x-request-id", ""), "X-Identity": "leak"}

@@ -155,3 +155,19 @@ def test_entrypoint_fails_clearly_without_a_nameserver(tmp_path):
     )
     assert result.returncode == 1
     assert "NGINX_RESOLVER" in result.stderr
+
+
+def location_body(conf: str, prefix: str) -> str:
+    """The text of `location PREFIX { ... }` in a gateway conf file (no nested blocks in ours)."""
+    text = (REPO / "gateway" / "conf" / conf).read_text()
+    start = text.index(f"location {prefix} {{")
+    return text[start : text.index("}", start)]
+
+
+def test_me_routes_reach_catalog_with_one_rewrite():
+    """/api/catalog/me/ asks /auth and proxies in place: no internal redirect before the prefix strip."""
+    body = location_body("routes.conf", "/api/catalog/me/")
+    assert "rewrite" not in body and "include signed-in.conf;" in body
+    signed_in = (REPO / "gateway" / "conf" / "signed-in.conf").read_text()
+    rewrites = [line for line in signed_in.splitlines() if line.startswith("rewrite ")]
+    assert len(rewrites) == 1 and rewrites[0].endswith(" break;")

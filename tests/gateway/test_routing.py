@@ -156,6 +156,15 @@ def test_me_routes_need_sign_in_and_get_the_identity(gateway, catalog, method, p
     assert got["headers"]["x-identity"] == "assertion-for-7"
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_missing_good_on_a_me_route_stays_the_services_json_404(gateway, catalog, method):
+    headers = {**GOOD_SESSION, "X-CSRF-Token": "tok"}
+    response = requests.request(method, f"{gateway.url}/api/catalog/me/goods/0", headers=headers, timeout=5)
+    assert response.status_code == 404  # the gateway neither refuses the method nor rewrites the answer
+    assert response.json() == {"error": {"code": "not_found", "message": "catalog says no"}}
+    assert (catalog.last()["method"], catalog.last()["path"]) == (method, "/me/goods/0")
+
+
 def test_session_routes_drop_a_forged_identity(gateway, session):
     requests.get(f"{gateway.url}/api/session/me", headers={"X-Identity": "forged"}, timeout=5)
     assert "x-identity" not in session.last()["headers"]
@@ -180,15 +189,36 @@ def test_internal_routes_are_unreachable(gateway, catalog, session, path):
     seen = len(catalog.requests) + len(session.requests)
     for method in ("GET", "POST"):
         response = requests.request(method, gateway.url + path, headers=GOOD_SESSION, timeout=5)
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or method == "GET":
             assert_json_error(response, 404, "not_found")
-        else:
+        else:  # an internal location, or the static UI, which takes no POST
             assert response.status_code in (404, 405)
+            assert_json_error(response, response.status_code, response.json()["error"]["code"])
     assert len(catalog.requests) + len(session.requests) == seen
 
 
 def test_unknown_api_route_is_a_json_404(gateway):
     assert_json_error(requests.get(f"{gateway.url}/api/unknown", timeout=5), 404, "not_found")
+
+
+# nginx picks an answer's Content-Type from the URI's extension unless the error location resets
+# its types: /index.html would give a JSON body labelled text/html.
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("POST", "/", 405, "method_not_allowed"),
+        ("DELETE", "/index.html", 405, "method_not_allowed"),
+        ("POST", "/internal/credentials/verify", 405, "method_not_allowed"),
+        ("PUT", "/scripts/app.js?v=1", 405, "method_not_allowed"),
+        ("GET", "/scripts/nope.js?v=1", 404, "not_found"),
+        ("GET", "/api/nope.html", 404, "not_found"),
+        ("GET", "/api/catalog/internal/secret.css", 404, "not_found"),
+    ],
+)
+def test_every_gateway_error_is_labelled_json_whatever_the_path(gateway, method, path, status, code):
+    response = requests.request(method, gateway.url + path, timeout=5)
+    assert_json_error(response, status, code)
+    assert response.headers["Content-Type"] == "application/json"
 
 
 # --- request id -------------------------------------------------------------------------------

@@ -80,6 +80,24 @@ def test_cross_site_post_is_refused(signed_in: Browser) -> None:
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_a_good_that_does_not_exist_is_a_json_404_on_me_routes(signed_in: Browser, method: str) -> None:
+    response = signed_in.request(method, "/api/catalog/me/goods/0")
+    assert response.status_code == 404, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/"), ("DELETE", "/index.html"), ("POST", "/internal/credentials/verify")]
+)
+def test_unsafe_method_on_the_ui_is_a_json_405(browser: Browser, method: str, path: str) -> None:
+    response = browser.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
 @pytest.mark.parametrize("path", ["/api/nope", "/api/catalog/nope"])
 def test_unknown_api_routes_are_json_404(browser: Browser, path: str) -> None:
     response = browser.get(path)
