@@ -2,27 +2,25 @@
 
 import logging
 
-from flask import Flask, Response, request
-from shop_common.errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing, json_errors_outside_flask
-from werkzeug.exceptions import InternalServerError
+from flask import Flask, request
+from shop_common.errors import ApiError, register_error_handlers
+from shop_common.web import configure_logging, init_request_plumbing, register_outage_handlers
 
 from . import sessions
-from .catalog_client import CatalogClient
 from .config import SERVICE, Config
+from .extensions import catalog, redis_store, session_store
 
 log = logging.getLogger(__name__)
 
 # Endpoints that work without Redis (liveness, the API description) or check it themselves.
-_SESSIONLESS_ENDPOINTS = frozenset({"health.get_healthz", "health.get_readyz", "openapi.get_openapi"})
+_SESSIONLESS_ENDPOINTS = frozenset({"health.check_alive", "health.check_ready", "openapi.get_openapi"})
 UNAVAILABLE_MESSAGE = "The session store is unavailable; please try again shortly."
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app: settings, logging, sessions, blueprints, error handlers."""
+    """Build the app: settings, logging, request ids, extensions, blueprints, error handlers."""
     config = config or Config.from_env()
     app = Flask(__name__, static_folder=None)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
     configure_app(app, config)
     configure_logging(SERVICE, config.log_level)
     init_request_plumbing(app)
@@ -35,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 def configure_app(app: Flask, config: Config) -> None:
     """Copy the settings Flask reads into app.config."""
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
     app.config.update(
         SECRET_KEY=config.secret_key,
         INTERNAL_SECRET=config.internal_secret,
@@ -48,17 +47,13 @@ def configure_app(app: Flask, config: Config) -> None:
         MAX_CONTENT_LENGTH=64 * 1024,
         PROPAGATE_EXCEPTIONS=False,  # always answer with the JSON error shape, even in tests
     )
-    app.config["SERVICE_CONFIG"] = config
 
 
 def register_extensions(app: Flask, config: Config) -> None:
-    """Create the Redis client, the session interface and the catalog-service client."""
-    client = sessions.make_redis_client(config.redis_url, config.redis_timeout)
-    app.extensions["redis"] = client
-    sessions.init_sessions(app, client, config.secret_key, config.idle_timeout, config.absolute_lifetime)
-    app.extensions["catalog"] = CatalogClient(
-        config.catalog_url, config.internal_secret, config.catalog_timeout
-    )
+    """Bind the Redis client, the session store on it and the catalog-service client to the app."""
+    redis_store.init_app(app, config)
+    session_store.init_app(app, config)
+    catalog.init_app(app, config)
 
     @app.before_request
     def require_session_store() -> None:
@@ -82,19 +77,4 @@ def register_blueprints(app: Flask) -> None:
 
 def register_redis_error_handlers(app: Flask) -> None:
     """Turn Redis outages into 503, whether raised in a view or while saving the session."""
-
-    @app.errorhandler(sessions.REDIS_UNAVAILABLE[0])
-    @app.errorhandler(sessions.REDIS_UNAVAILABLE[1])
-    def handle_redis_unavailable(error: Exception) -> Response:
-        log.warning("Redis unavailable: %s", error)
-        return error_response(503, UNAVAILABLE_MESSAGE)
-
-    @app.errorhandler(InternalServerError)
-    def handle_internal_error(error: InternalServerError) -> Response:
-        # Errors raised after the view (saving the session) reach Flask as a wrapped 500
-        if isinstance(error.original_exception, sessions.REDIS_UNAVAILABLE):
-            return error_response(503, UNAVAILABLE_MESSAGE)
-        return error_response(500, INTERNAL_ERROR_MESSAGE)
-
-    # And for anything that escapes Flask's handlers (errors in the request teardown).
-    json_errors_outside_flask(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+    register_outage_handlers(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE)

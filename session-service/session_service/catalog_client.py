@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import requests
 from shop_common.errors import ApiError
+from shop_common.web import INTERNAL_SECRET_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class CatalogClient:
             response = requests.post(
                 self.url,
                 json={"username": username, "password": password},
-                headers={"X-Internal-Secret": self.internal_secret},
+                headers={INTERNAL_SECRET_HEADER: self.internal_secret},
                 timeout=self.timeout,
             )
         except requests.RequestException as error:

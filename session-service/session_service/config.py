@@ -1,10 +1,16 @@
 """Settings read once from the environment; start-up stops with one line naming what is wrong."""
 
-import os
 import sys
 from dataclasses import dataclass
 
-from shop_common.config import env_bool, env_int, is_production, refuse_dev_secret, require_env
+from shop_common.config import (
+    env_bool,
+    env_int,
+    env_log_level,
+    refuse_dev_secret,
+    require_env,
+    require_secret,
+)
 
 SERVICE = "session-service"
 
@@ -15,7 +21,6 @@ class Config:
     redis_url: str
     catalog_url: str
     internal_secret: str
-    production: bool = False
     cookie_secure: bool = False
     idle_timeout: int = 1800
     absolute_lifetime: int = 43200
@@ -27,14 +32,15 @@ class Config:
     @classmethod
     def from_env(cls) -> "Config":
         """Build the config from os.environ, refusing missing values and development secrets in production."""
-        secret_key = require_env("SECRET_KEY", SERVICE)
-        redis_url = require_env("REDIS_URL", SERVICE)
+        secret_key = require_secret("SECRET_KEY", SERVICE)
+        redis_url = require_secret("REDIS_URL", SERVICE)  # may hold a password
         catalog_url = require_env("CATALOG_URL", SERVICE).rstrip("/")
-        internal_secret = require_env("INTERNAL_SECRET", SERVICE)
+        internal_secret = require_secret("INTERNAL_SECRET", SERVICE)
         refuse_dev_secret("SECRET_KEY", secret_key, SERVICE)
         refuse_dev_secret("INTERNAL_SECRET", internal_secret, SERVICE)
-        idle = env_int("SESSION_IDLE_TIMEOUT", 1800, SERVICE)
-        absolute = env_int("SESSION_ABSOLUTE_LIFETIME", 43200, SERVICE)
+        refuse_dev_secret("REDIS_URL", redis_url, SERVICE, min_length=0)
+        idle = env_int("SESSION_IDLE_TIMEOUT", cls.idle_timeout, SERVICE)
+        absolute = env_int("SESSION_ABSOLUTE_LIFETIME", cls.absolute_lifetime, SERVICE)
         if idle <= 0 or absolute <= 0:
             sys.exit(f"{SERVICE}: SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_LIFETIME must be positive")
         return cls(
@@ -42,9 +48,8 @@ class Config:
             redis_url=redis_url,
             catalog_url=catalog_url,
             internal_secret=internal_secret,
-            production=is_production(),
             cookie_secure=env_bool("SESSION_COOKIE_SECURE", False),
             idle_timeout=idle,
             absolute_lifetime=absolute,
-            log_level=os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            log_level=env_log_level(SERVICE),
         )

@@ -10,6 +10,8 @@ sessions are refreshed as they are read, with GETEX (EXPIRE when the absolute
 deadline caps the TTL; both are no-ops on a deleted key), and changed ones
 with ``SET ... XX`` (only if the key still exists). Only a brand-new session id
 is created, with ``SET ... NX``.
+
+What this takes from Flask-Session goes through flask_session_adapter.py.
 """
 
 import hashlib
@@ -23,10 +25,9 @@ from typing import Any, cast
 
 import redis
 from flask import Flask, Request, Response, current_app, session
-from flask_session.redis import RedisSession, RedisSessionInterface
 from itsdangerous import BadSignature, Signer
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from .flask_session_adapter import AdaptedSession, RedisSessionAdapter
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutE
 _SID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
-class StoreSession(RedisSession):
+class StoreSession(AdaptedSession):
     """A session plus what the interface needs to save it safely."""
 
     def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
@@ -57,7 +58,7 @@ class StoreSession(RedisSession):
         self.refreshed = False  # read with GETEX: the idle TTL is already reset
 
 
-class SignedRedisSessionInterface(RedisSessionInterface):
+class SignedRedisSessionInterface(RedisSessionAdapter):
     """Flask-Session's Redis interface with a signed sid, idle + absolute expiry and no resurrection."""
 
     session_class = StoreSession
@@ -70,7 +71,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
         idle_timeout: int,
         absolute_lifetime: int,
     ) -> None:
-        super().__init__(app, client=client, key_prefix=KEY_PREFIX, serialization_format="json")
+        super().__init__(app, client, KEY_PREFIX)
         self.signer = Signer(
             secret_key, salt="session-id", key_derivation="hmac", digest_method=hashlib.sha256
         )
@@ -110,15 +111,15 @@ class SignedRedisSessionInterface(RedisSessionInterface):
 
     def fresh(self) -> StoreSession:
         """Return an empty, not yet stored session with a new id."""
-        return self.session_class(sid=self._generate_sid(self.sid_length))
+        return self.session_class(sid=self.new_sid())
 
     def start(self, session: StoreSession) -> None:
         """Turn `session` into a brand-new one: old key deleted, new id, new creation time and CSRF token."""
         if not session.is_new:
-            self.client.delete(self._get_store_id(session.sid))
+            self.client.delete(self.key_for(session.sid))
         session.clear()
         session.pop("_permanent", None)
-        session.sid = self._generate_sid(self.sid_length)
+        session.sid = self.new_sid()
         session.is_new = True
         session[CREATED] = int(time.time())
         session[CSRF] = secrets.token_urlsafe(32)
@@ -126,7 +127,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
     def destroy(self, session: StoreSession) -> None:
         """Delete the session now; the response expires the cookie and writes nothing."""
         if not session.is_new:
-            self.client.delete(self._get_store_id(session.sid))
+            self.client.delete(self.key_for(session.sid))
         session.destroyed = True
 
     # -- Flask-Session overrides ------------------------------------------------------------
@@ -143,7 +144,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
         # reads only (GET), so gateway checks never extend a session.
         refresh = request.path not in self.read_only_paths
         try:
-            data = self._retrieve_session_data(self._get_store_id(sid), refresh)
+            data = self.read_record(self.key_for(sid), refresh)
         except REDIS_UNAVAILABLE as error:
             request.environ[UNAVAILABLE_FLAG] = str(error)  # acted on after routing, by a before_request hook
             session = self.fresh()
@@ -170,7 +171,7 @@ class SignedRedisSessionInterface(RedisSessionInterface):
             raise
 
     def _save(self, app: Flask, session: StoreSession, response: Response) -> None:
-        store_id = self._get_store_id(session.sid)
+        key = self.key_for(session.sid)
         if session.destroyed:
             self._expire_cookie(app, response)
             return
@@ -181,21 +182,22 @@ class SignedRedisSessionInterface(RedisSessionInterface):
             session.setdefault(CSRF, secrets.token_urlsafe(32))  # every stored session has one token
         ttl = self.ttl_for(session)
         if ttl <= 0:
-            self.client.delete(store_id)
+            self.client.delete(key)
             self._expire_cookie(app, response)
             return
         if session.is_new:
-            self.client.set(store_id, self._encode(session), ex=ttl, nx=True)
+            self.client.set(key, self._encode(session), ex=ttl, nx=True)
             self._set_cookie(app, session, response)
         elif session.modified:
             # XX: if logout (or a login elsewhere) deleted the key meanwhile, stay deleted
-            if not self.client.set(store_id, self._encode(session), ex=ttl, xx=True):
+            if not self.client.set(key, self._encode(session), ex=ttl, xx=True):
                 log.info("session ended while this request ran; its changes were dropped")
         elif not session.refreshed or ttl < self.idle_timeout:
-            self.client.expire(store_id, ttl)  # EXPIRE on a deleted key is a no-op
+            self.client.expire(key, ttl)  # EXPIRE on a deleted key is a no-op
 
-    def _retrieve_session_data(self, store_id: str, refresh: bool = False) -> dict[str, Any] | None:
-        raw = self.client.getex(store_id, ex=self.idle_timeout) if refresh else self.client.get(store_id)
+    def read_record(self, key: str, refresh: bool) -> dict[str, Any] | None:
+        """The stored session under `key`, or None; `refresh` resets the idle TTL in the same round trip."""
+        raw = self.client.getex(key, ex=self.idle_timeout) if refresh else self.client.get(key)
         if raw is None:
             return None
         try:
@@ -237,24 +239,6 @@ class SignedRedisSessionInterface(RedisSessionInterface):
 def login_time_now() -> str:
     """The login time as ISO-8601 UTC, e.g. 2026-11-24T18:56:21Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def make_redis_client(url: str, timeout: float) -> redis.Redis:
-    """A Redis client that fails fast: short socket timeouts, one immediate retry on a dropped link."""
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        # One retry, connection errors only, reconnects a pooled socket that died with a Redis restart;
-        # the default (10 retries with backoff) would keep a request waiting for many seconds.
-        retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
-        decode_responses=False,
-    )
-
-
-def init_sessions(app: Flask, client: redis.Redis, secret_key: str, idle: int, absolute: int) -> None:
-    """Install the session interface on `app`."""
-    app.session_interface = SignedRedisSessionInterface(app, client, secret_key, idle, absolute)
 
 
 def interface() -> SignedRedisSessionInterface:

@@ -1,21 +1,16 @@
 """Fixtures: a real, throwaway redis-server; the app; a fake catalog-service HTTP API (responses)."""
 
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 import responses
 from flask import Flask
 from flask.testing import FlaskClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the service root, for session_service
-
-from session_helpers import VERIFY_URL, RedisServer, make_config, verify_callback  # noqa: E402
-from session_service import create_app  # noqa: E402
-from session_service.config import Config  # noqa: E402
+from session_helpers import VERIFY_URL, RedisServer, make_config, verify_callback
+from session_service import create_app
+from session_service.config import Config
 
 
 @pytest.fixture(scope="session")

@@ -1,24 +1,14 @@
-"""Liveness and readiness for orchestrators and compose healthchecks."""
+"""Liveness (no Redis) and readiness (Redis answers a PING within the client's timeout)."""
 
-from flask import Blueprint, current_app
-from shop_common.errors import ApiError
+from shop_common.health import health_blueprint
 
+from ..extensions import redis_store
 from ..sessions import REDIS_UNAVAILABLE
 
-bp = Blueprint("health", __name__)
+
+def redis_answers() -> None:
+    """Raise unless Redis answers a PING."""
+    redis_store.client.ping()
 
 
-@bp.get("/healthz")
-def get_healthz() -> dict[str, str]:
-    """Say the process is alive; touches nothing else."""
-    return {"status": "ok"}
-
-
-@bp.get("/readyz")
-def get_readyz() -> dict[str, str]:
-    """Say whether Redis answers a PING."""
-    try:
-        current_app.extensions["redis"].ping()
-    except REDIS_UNAVAILABLE:
-        raise ApiError(503, "Redis is not reachable.") from None
-    return {"status": "ready"}
+bp = health_blueprint(redis_answers, REDIS_UNAVAILABLE, "Redis is not reachable.")
