@@ -22,6 +22,9 @@ $bin/pytest -q session-service/tests
 step "gateway tests (real nginx)"
 $bin/pytest -q tests/gateway
 
+step "metrics (shop_common) and Prometheus rules (promtool test rules)"
+$bin/pytest -q common/tests tests/observability
+
 step "stack tests (${STACK_MODE:-auto} mode): one stack for every black-box suite"
 # Only the directories that exist: suites land one by one.
 suites=()
