@@ -1,4 +1,4 @@
-"""Start-up configuration: required variables, production refuses development secrets."""
+"""Start-up configuration: required variables, secrets from files, production refuses development secrets."""
 
 import os
 import subprocess
@@ -10,10 +10,14 @@ import pytest
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
-def start(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "INTERNAL_SECRET", "APP_ENV"}}
+SETTINGS = {"DATABASE_URL", "INTERNAL_SECRET", "APP_ENV", "LOG_LEVEL"}
+
+
+def start(env: dict[str, str], code: str = "import wsgi") -> subprocess.CompletedProcess:
+    """Import the app as gunicorn would, in a process that sees only `env`'s settings."""
+    clean = {k: v for k, v in os.environ.items() if k.removesuffix("_FILE") not in SETTINGS}
     return subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
+        [sys.executable, "-c", code],
         cwd=SERVICE_DIR,
         env={**clean, **env},
         capture_output=True,
@@ -56,3 +60,63 @@ def test_invalid_log_level_stops_start_up():
     result = start({"DATABASE_URL": "postgresql://h/db", "INTERNAL_SECRET": "s" * 40, "LOG_LEVEL": "chatty"})
     assert result.returncode == 1
     assert "LOG_LEVEL" in result.stderr
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+def test_secrets_can_come_from_files_with_the_trailing_newline_stripped(tmp_path):
+    result = start(
+        {
+            "INTERNAL_SECRET_FILE": write(tmp_path / "internal_secret", "s" * 40 + "\n"),
+            "DATABASE_URL_FILE": write(tmp_path / "database_url", "postgresql://h/db\n"),
+        },
+        "import wsgi; c = wsgi.app.config; print(c['INTERNAL_SECRET'], c['SQLALCHEMY_DATABASE_URI'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["s" * 40, "postgresql+psycopg2://h/db"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "variable"),
+    [
+        ("both set", "INTERNAL_SECRET_FILE"),
+        ("missing file", "INTERNAL_SECRET_FILE"),
+        ("a directory", "INTERNAL_SECRET_FILE"),
+        ("empty file", "INTERNAL_SECRET_FILE"),
+        ("empty file", "DATABASE_URL_FILE"),
+    ],
+)
+def test_a_secret_file_that_cannot_be_used_stops_start_up_naming_it(tmp_path, problem, variable):
+    env = {"INTERNAL_SECRET": "s" * 40, "DATABASE_URL": "postgresql://h/db"}
+    name = variable.removesuffix("_FILE")
+    paths = {
+        "both set": write(tmp_path / "secret", env[name]),
+        "missing file": str(tmp_path / "absent"),
+        "a directory": str(tmp_path),
+        "empty file": write(tmp_path / "secret", "\n"),
+    }
+    if problem != "both set":
+        del env[name]
+    result = start({**env, variable: paths[problem]})
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("catalog-service: ") and variable in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("INTERNAL_SECRET", "dev-only-internal-secret-change-me-0123456789"),
+        ("DATABASE_URL", "postgresql://shop:dev-only-postgres-password@h/db"),
+    ],
+)
+def test_production_refuses_a_development_value_from_a_file(tmp_path, variable, value):
+    env = {"APP_ENV": "production", "INTERNAL_SECRET": "s" * 40, "DATABASE_URL": "postgresql://h/db"}
+    del env[variable]
+    result = start({**env, f"{variable}_FILE": write(tmp_path / "secret", value + "\n")})
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"catalog-service: {variable} is a development value")

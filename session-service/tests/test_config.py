@@ -1,4 +1,4 @@
-"""Start-up configuration: required variables, defaults, and no development secrets in production."""
+"""Start-up configuration: required variables, defaults, secrets from files, production's refusals."""
 
 import pytest
 from session_service.config import Config
@@ -13,7 +13,8 @@ REQUIRED = {
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ["APP_ENV", "SESSION_COOKIE_SECURE", "SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_LIFETIME"]:
+    optional = ["APP_ENV", "LOG_LEVEL", "SESSION_COOKIE_SECURE", "SESSION_IDLE_TIMEOUT"]
+    for name in [*optional, "SESSION_ABSOLUTE_LIFETIME", *(f"{name}_FILE" for name in REQUIRED)]:
         monkeypatch.delenv(name, raising=False)
     for name, value in REQUIRED.items():
         monkeypatch.setenv(name, value)
@@ -63,3 +64,54 @@ def test_non_positive_timeouts_are_refused(env):
     env.setenv("SESSION_IDLE_TIMEOUT", "0")
     with pytest.raises(SystemExit):
         Config.from_env()
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "INTERNAL_SECRET", "REDIS_URL"])
+def test_a_secret_can_come_from_a_file_with_the_trailing_newline_stripped(env, tmp_path, name):
+    secret = tmp_path / "secret"
+    secret.write_text(REQUIRED[name] + "-from-a-file\n")
+    env.delenv(name)
+    env.setenv(f"{name}_FILE", str(secret))
+    assert getattr(Config.from_env(), name.lower()) == REQUIRED[name] + "-from-a-file"
+
+
+@pytest.mark.parametrize("problem", ["both set", "missing file", "a directory", "empty file"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "INTERNAL_SECRET", "REDIS_URL"])
+def test_a_secret_file_that_cannot_be_used_stops_start_up_naming_it(env, tmp_path, name, problem):
+    secret = tmp_path / "secret"
+    secret.write_text("\n" if problem == "empty file" else REQUIRED[name])
+    path = {"missing file": tmp_path / "absent", "a directory": tmp_path}.get(problem, secret)
+    if problem != "both set":
+        env.delenv(name)
+    env.setenv(f"{name}_FILE", str(path))
+    with pytest.raises(SystemExit) as stopped:
+        Config.from_env()
+    message = str(stopped.value)
+    assert message.startswith("session-service: ") and f"{name}_FILE" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "dev-only-session-secret-change-me-0123456789"),
+        ("INTERNAL_SECRET", "dev-only-internal-secret-change-me-0123456789"),
+        ("REDIS_URL", "redis://:dev-only-redis-password@redis:6379/0"),
+    ],
+)
+def test_production_refuses_a_development_value_from_a_file(env, tmp_path, name, value):
+    secret = tmp_path / "secret"
+    secret.write_text(value + "\n")
+    env.setenv("APP_ENV", "production")
+    env.delenv(name)
+    env.setenv(f"{name}_FILE", str(secret))
+    with pytest.raises(SystemExit) as stopped:
+        Config.from_env()
+    assert str(stopped.value).startswith(f"session-service: {name} is a development value")
+
+
+def test_an_unknown_log_level_stops_start_up(env):
+    env.setenv("LOG_LEVEL", "chatty")
+    with pytest.raises(SystemExit) as stopped:
+        Config.from_env()
+    assert "LOG_LEVEL" in str(stopped.value)
