@@ -1,14 +1,35 @@
 #!/bin/sh
 # Minimal re-implementation of the official postgres image's entrypoint contract:
 # POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB / POSTGRES_INITDB_ARGS / POSTGRES_HOST_AUTH_METHOD,
+# each also as NAME_FILE (a path to a file holding the value: Docker and Kubernetes secrets),
 # init only on an empty data dir, /docker-entrypoint-initdb.d/*.sql|*.sh, privileges dropped to postgres.
 set -eu
+
+# The official image's file_env: NAME from the file NAME_FILE names; both set is an error.
+file_env() {
+    var=$1
+    file_var=${var}_FILE
+    eval "value=\${$var:-}"
+    eval "file=\${$file_var:-}"
+    if [ -n "$value" ] && [ -n "$file" ]; then
+        echo "error: both $var and $file_var are set (but are exclusive)" >&2
+        exit 1
+    fi
+    if [ -n "$file" ]; then
+        value=$(cat "$file") || { echo "error: cannot read $file_var ($file)" >&2; exit 1; }
+        export "$var=$value"
+    fi
+    unset "$file_var"
+}
 
 if [ "${1#-}" != "$1" ]; then
     set -- postgres "$@"
 fi
 
 if [ "$1" = postgres ]; then
+    for name in POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB POSTGRES_INITDB_ARGS; do
+        file_env "$name"
+    done
     if [ "$(id -u)" = 0 ]; then
         mkdir -p "$PGDATA" /var/run/postgresql
         chown -R postgres:postgres "$PGDATA" /var/run/postgresql
