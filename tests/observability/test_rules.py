@@ -1,5 +1,7 @@
 """Prometheus's config and rules are valid, and `promtool test rules` covers every alert both ways."""
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +11,7 @@ import yaml
 
 OBSERVABILITY = Path(__file__).resolve().parents[2] / "deploy" / "observability"
 RULE_TESTS = OBSERVABILITY / "tests" / "alerts_test.yml"
+METRICS_SOURCE = Path(__file__).resolve().parents[2] / "common" / "shop_common" / "metrics.py"
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +49,51 @@ def test_every_alert_is_tested_firing_and_quiet():
     stays_quiet = {check["alertname"] for check in checks if not check["exp_alerts"]}
     assert alerts - fires == set(), "alerts with no test where they fire"
     assert alerts - stays_quiet == set(), "alerts with no test where they stay quiet"
+
+
+def dashboard_expressions() -> list[str]:
+    dashboard = json.loads((OBSERVABILITY / "grafana" / "dashboards" / "shop.json").read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+
+def test_every_dashboard_expression_parses(promtool, tmp_path):
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:expr_{n}", "expr": e}
+                    for n, e in enumerate(dashboard_expressions())
+                ],
+            }
+        ]
+    }
+    (tmp_path / "dashboard.yml").write_text(yaml.safe_dump(rules))
+    result = run(promtool, "check", "rules", str(tmp_path / "dashboard.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dashboard_and_rules_name_only_metrics_that_exist():
+    """A typo in a metric name gives an empty panel, not an error: catch it here."""
+    exported = set(
+        re.findall(r'^\w+ = (?:Counter|Gauge|Histogram)\(\s*"(\w+)"', METRICS_SOURCE.read_text(), re.M)
+    )
+    exported = {name.removesuffix("_total") for name in exported}
+    recorded = {
+        rule["record"]
+        for group in yaml.safe_load((OBSERVABILITY / "rules" / "recording.yml").read_text())["groups"]
+        for rule in group["rules"]
+    }
+    rule_exprs = [
+        rule["expr"]
+        for name in ("recording.yml", "alerts.yml")
+        for group in yaml.safe_load((OBSERVABILITY / "rules" / name).read_text())["groups"]
+        for rule in group["rules"]
+    ]
+    ours = re.compile(r"\b(?:http|shop|db_pool)_\w+|\b\w+:\w+:\w+")
+    for expr in dashboard_expressions() + rule_exprs:
+        for name in ours.findall(expr):
+            base = re.sub(r"_(total|bucket|sum|count)$", "", name)
+            assert base in exported or name in recorded, (
+                f"{name} in {expr!r} is neither exported nor recorded"
+            )
