@@ -1,35 +1,18 @@
 """catalog-service: users, goods and who owns what, over PostgreSQL."""
 
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from shop_common.errors import register_error_handlers
 from shop_common.web import configure_logging, init_request_plumbing, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.routing import BaseConverter, ValidationError
 
 from .config import SERVICE, Config
 from .extensions import db, migrate, ping_idle_connections
+from .validation import IdConverter
 
 DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
-MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
-
-
-class IdConverter(BaseConverter):
-    """A positive integer id; anything larger than the column can hold is simply not found."""
-
-    regex = r"\d{1,20}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: Any) -> str:
-        return str(int(value))
 
 
 def create_app(config: Config | None = None) -> Flask:

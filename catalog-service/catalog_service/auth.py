@@ -2,7 +2,7 @@
 
 `signed_in` checks the assertion (an HMAC, no database); the account behind it must still exist
 under that name, which `require_account` checks with a query. The hot routes fold that check
-into their own statement (`queries.ACCOUNT_MATCHES`) and call `require_account` only when the
+into their own statement (`crud.ACCOUNT_MATCHES`) and call `require_account` only when the
 statement found nothing, to tell a stale identity (401) from an empty result.
 """
 
@@ -10,9 +10,8 @@ from flask import current_app, request
 from shop_common.errors import ApiError
 from shop_common.identity import HEADER, Identity, verify_identity
 
-from .queries import username_of
-
-MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
+from . import crud
+from .validation import MAX_ID
 
 
 def signed_in() -> Identity:
@@ -27,7 +26,7 @@ def signed_in() -> Identity:
 
 def require_account(identity: Identity) -> None:
     """Answer 401 when the account was deleted (or re-created) since the assertion was issued."""
-    if username_of(identity.user_id) != identity.username:
+    if crud.username_of(user_id=identity.user_id) != identity.username:
         raise ApiError(401, "Your account no longer exists; sign in again.")
 
 

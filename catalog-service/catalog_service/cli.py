@@ -13,10 +13,9 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
-from sqlalchemy.dialects.postgresql import insert
 
 from .extensions import db
-from .models import Good, User, UserGood
+from .models import Good, User
 from .passwords import hash_password
 
 DEMO_USERS = {"alice": "alice-demo-1", "bob": "bob-demo-1", "carol": "carol-demo-1"}
@@ -89,33 +88,37 @@ def seed() -> None:
 @seed.command("demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Create the demo users, about 50 goods and some links; running it again changes nothing."""
-    users: dict[str, int] = {}
+    """Create the demo users, about 50 goods and some links; running it again changes nothing.
+
+    Written with the course's many-to-many idioms on purpose: `user.goods.filter_by(...)` asks
+    whether a link exists, `user.goods.append(good)` makes it, `good.users` counts the owners.
+    """
+    users = {
+        user.username.lower(): user
+        for user in db.session.scalars(sa.select(User).where(sa.func.lower(User.username).in_(DEMO_USERS)))
+    }
     for username, password in DEMO_USERS.items():
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username))
-        if user is None:
-            user = User(username=username, password_hash=hash_password(password))
-            db.session.add(user)
-            db.session.flush()
-        users[username] = user.id
+        if username not in users:
+            users[username] = User(username=username, password_hash=hash_password(password))
+            db.session.add(users[username])
+    lowered = [name.lower() for name, _, _ in DEMO_GOODS]
+    goods = {
+        good.name.lower(): good
+        for good in db.session.scalars(sa.select(Good).where(sa.func.lower(Good.name).in_(lowered)))
+    }
     for name, price, description in DEMO_GOODS:
-        db.session.execute(
-            insert(Good)
-            .values(name=name, price=Decimal(price), description=description)
-            .on_conflict_do_nothing()  # the unique index on lower(name) makes this idempotent
-        )
-    ids: dict[str, int] = dict(
-        db.session.execute(sa.select(sa.func.lower(Good.name), Good.id)).tuples().all()
-    )
+        if name.lower() not in goods:  # names are unique ignoring case
+            goods[name.lower()] = Good(name=name, price=Decimal(price), description=description)
+            db.session.add(goods[name.lower()])
+    db.session.flush()  # ids for the links
     for username, names in DEMO_LINKS.items():
-        for name in names:
-            db.session.execute(
-                insert(UserGood)
-                .values(user_id=users[username], good_id=ids[name.lower()])
-                .on_conflict_do_nothing()
-            )
+        user = users[username]
+        for good in (goods[name.lower()] for name in names):
+            if user.goods.filter_by(id=good.id).first() is None:
+                user.goods.append(good)
     db.session.commit()
-    click.echo(f"demo data ready: {len(DEMO_USERS)} users, {len(DEMO_GOODS)} goods")
+    links = sum(good.users.count() for good in goods.values())
+    click.echo(f"demo data ready: {len(users)} users, {len(goods)} goods, {links} links to them")
 
 
 ADJECTIVES = "amber azure brass bright cedar copper coral crimson dusty golden ivory jade linen maple "

@@ -24,9 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
 
 from .extensions import db
-
-USERNAME_PATTERN = "^[A-Za-z0-9_]{3,32}$"
-MAX_PRICE = Decimal("99999999.99")
+from .validation import USERNAME_PATTERN
 
 
 class UserGood(db.Model):  # type: ignore[name-defined,misc]

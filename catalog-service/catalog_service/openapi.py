@@ -9,11 +9,14 @@ from typing import Any
 from flask import Blueprint
 
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+from .validation import MAX_ID, USERNAME_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
 TIMESTAMP = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+COUNT = {"type": "integer", "minimum": 0}
+USERNAME = {"type": "string", "pattern": USERNAME_PATTERN}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -73,7 +76,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "id": ID,
-            "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
+            "username": USERNAME,
             "created_at": TIMESTAMP,
         },
     },
@@ -87,7 +90,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["username", "password"],
         "properties": {
-            "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
+            "username": USERNAME,
             "password": {"type": "string", "minLength": 8, "maxLength": 128},
         },
     },
@@ -103,6 +106,12 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"status": {"const": "ok"}},
     },
+    "RemovedGood": {
+        "type": "object",
+        "required": ["id", "owners_count"],
+        "additionalProperties": False,
+        "properties": {"id": ID, "owners_count": COUNT},
+    },
 }
 
 
@@ -117,10 +126,11 @@ def _extend(base: str, **extra: dict[str, Any]) -> dict[str, Any]:
 
 
 SCHEMAS |= {
-    "GoodDetail": _extend("Good", owners_count={"type": "integer", "minimum": 0}),
+    "GoodDetail": _extend("Good", owners_count=COUNT),
     "OwnedGood": _extend("Good", added_at=TIMESTAMP),
-    "UserProfile": _extend("User", goods_count={"type": "integer", "minimum": 0}),
+    "UserProfile": _extend("User", goods_count=COUNT),
 }
+SCHEMAS["AddedGood"] = _extend("OwnedGood", owners_count=COUNT)
 
 
 def _page(item: str) -> dict[str, Any]:
@@ -141,8 +151,8 @@ ERRORS = {
     "400": "Malformed JSON, body not an object, or an invalid cursor.",
     "401": "No valid X-Identity (or its user no longer exists).",
     "403": "Missing or wrong X-Internal-Secret.",
-    "404": "No such resource.",
-    "409": "Conflicts with existing data (duplicate name).",
+    "404": "No such resource (nor any id outside 1..2147483647).",
+    "409": "Conflicts with existing data (a duplicate name; a good removed while being added).",
     "413": "Body larger than 64 KiB.",
     "415": "Body is not application/json.",
     "422": "Invalid fields or query parameters; see error.fields.",
@@ -187,17 +197,27 @@ def _path_id(name: str) -> dict[str, Any]:
     return _param(name, "path", ID, "Numeric id.")
 
 
+GOOD_ID, USER_ID = _path_id("good_id"), _path_id("user_id")
+
+
 def _body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+def _read(summary: str, schema: str, errors: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GET answering 200 with `schema`."""
+    return _op(summary, {"200": _json(schema, "OK.")}, errors, parameters=parameters)
+
+
+PAGE = [LIMIT, CURSOR]
+
 PATHS: dict[str, Any] = {
     "/goods": {
-        "get": _op(
+        "get": _read(
             "List goods by name, or search: prefix matches first, then substring matches (q of 3+ chars).",
-            {"200": _json("GoodPage", "A page of goods.")},
+            "GoodPage",
             "400 422 503",
-            parameters=[QUERY, LIMIT, CURSOR],
+            [QUERY, *PAGE],
         ),
         "post": _op(
             "Create a good (signed-in users).",
@@ -208,20 +228,12 @@ PATHS: dict[str, Any] = {
         ),
     },
     "/goods/{good_id}": {
-        "get": _op(
-            "One good with its number of owners.",
-            {"200": _json("GoodDetail", "The good.")},
-            "404 503",
-            parameters=[_path_id("good_id")],
-        ),
+        "get": _read("One good with its number of owners.", "GoodDetail", "404 503", [GOOD_ID])
     },
     "/goods/{good_id}/users": {
-        "get": _op(
-            "Users who have this good, by user id.",
-            {"200": _json("UserRefPage", "A page of users.")},
-            "400 404 422 503",
-            parameters=[_path_id("good_id"), LIMIT, CURSOR],
-        ),
+        "get": _read(
+            "Users who have this good, by user id.", "UserRefPage", "400 404 422 503", [GOOD_ID, *PAGE]
+        )
     },
     "/users": {
         "post": _op(
@@ -232,49 +244,45 @@ PATHS: dict[str, Any] = {
         ),
     },
     "/users/availability": {
-        "get": _op(
+        "get": _read(
             "Whether a username can be registered, and why not.",
-            {"200": _json("Availability", "The answer.")},
+            "Availability",
             "503",
-            parameters=[_param("username", "query", {"type": "string"}, "Name to check.", True)],
-        ),
+            [_param("username", "query", {"type": "string"}, "Name to check.", True)],
+        )
     },
-    "/users/{user_id}": {
-        "get": _op(
-            "Public profile.",
-            {"200": _json("UserProfile", "The user.")},
-            "404 503",
-            parameters=[_path_id("user_id")],
-        ),
-    },
+    "/users/{user_id}": {"get": _read("Public profile.", "UserProfile", "404 503", [USER_ID])},
     "/users/{user_id}/goods": {
-        "get": _op(
-            "A user's goods, most recently added first.",
-            {"200": _json("OwnedGoodPage", "A page of goods.")},
-            "400 404 422 503",
-            parameters=[_path_id("user_id"), QUERY, LIMIT, CURSOR],
-        ),
+        "get": _read(
+            "A user's goods, newest link first.", "OwnedGoodPage", "400 404 422 503", [USER_ID, QUERY, *PAGE]
+        )
     },
     "/me/goods": {
-        "get": _op(
-            "The signed-in user's goods, most recently added first.",
-            {"200": _json("OwnedGoodPage", "A page of goods.")},
+        "get": _read(
+            "The signed-in user's goods, newest link first.",
+            "OwnedGoodPage",
             "400 401 422 503",
-            parameters=[IDENTITY, QUERY, LIMIT, CURSOR],
-        ),
+            [IDENTITY, QUERY, *PAGE],
+        )
     },
     "/me/goods/{good_id}": {
-        "put": _op(
-            "Add a good to the signed-in user (idempotent).",
-            {"201": _json("OwnedGood", "Added."), "200": _json("OwnedGood", "Was already there.")},
+        "get": _read(
+            "The good as in the signed-in user's list; 404 when not theirs.",
+            "OwnedGood",
             "401 404 503",
-            parameters=[IDENTITY, _path_id("good_id")],
+            [IDENTITY, GOOD_ID],
+        ),
+        "put": _op(
+            "Add a good to the signed-in user (idempotent); answers its new number of owners too.",
+            {"201": _json("AddedGood", "Added."), "200": _json("AddedGood", "Was already there.")},
+            "401 404 409 503",
+            parameters=[IDENTITY, GOOD_ID],
         ),
         "delete": _op(
-            "Remove a good from the signed-in user (idempotent).",
-            {"204": {"description": "Gone."}},
-            "401 503",
-            parameters=[IDENTITY, _path_id("good_id")],
+            "Remove a good from the signed-in user (idempotent); answers its new number of owners.",
+            {"200": _json("RemovedGood", "Gone, also when it was not there.")},
+            "401 404 503",
+            parameters=[IDENTITY, GOOD_ID],
         ),
     },
     "/internal/credentials/verify": {
@@ -286,8 +294,8 @@ PATHS: dict[str, Any] = {
             requestBody=_body("Credentials"),
         ),
     },
-    "/healthz": {"get": _op("The process is alive (no database).", {"200": _json("Status", "Alive.")}, "")},
-    "/readyz": {"get": _op("The database answers.", {"200": _json("Status", "Ready.")}, "503")},
+    "/healthz": {"get": _read("The process is alive (no database).", "Status", "", [])},
+    "/readyz": {"get": _read("The database answers.", "Status", "503", [])},
     "/openapi.json": {
         "get": _op(
             "This document.",

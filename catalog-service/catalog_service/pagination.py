@@ -1,17 +1,20 @@
-"""Opaque keyset cursors and the limit parameter shared by every list endpoint."""
+"""Opaque keyset cursors, the limit and q parameters, and the page shape of every list endpoint."""
 
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import request
 from shop_common.errors import ApiError
 
-from .validation import unstorable
+from .validation import MAX_ID, unstorable
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
+BAD_CURSOR = "The cursor is invalid; use next_cursor from a previous page."
 
 
 def read_limit() -> int:
@@ -50,13 +53,27 @@ def read_cursor(kind: str, *types: type) -> list[Any] | None:
             # bool is an int subclass; a cursor never holds booleans
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise ValueError("wrong type")
-            if isinstance(value, int) and not 0 <= value <= 2**31 - 1:
+            if isinstance(value, int) and not 0 <= value <= MAX_ID:
                 raise ValueError("out of range")
             if isinstance(value, str) and unstorable(value):
                 raise ValueError("not storable text")
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        raise ApiError(400, "The cursor is invalid; use next_cursor from a previous page.") from None
+        raise ApiError(400, BAD_CURSOR) from None
     return values
+
+
+def read_owned_cursor() -> tuple[datetime, int] | None:
+    """Return the keyset (added_at, good id) inside ?cursor= of a list of someone's goods."""
+    cursor = read_cursor("owned", str, int)
+    if cursor is None:
+        return None
+    try:
+        added_at = datetime.fromisoformat(cursor[0])
+    except ValueError:
+        raise ApiError(400, BAD_CURSOR) from None
+    if added_at.tzinfo is None:
+        raise ApiError(400, BAD_CURSOR)
+    return added_at, cursor[1]
 
 
 def read_query(max_length: int = 120) -> str:
@@ -77,6 +94,13 @@ def read_query(max_length: int = 120) -> str:
     return q
 
 
-def like_escape(text: str) -> str:
-    """Escape LIKE wildcards so user text matches literally (backslash is PostgreSQL's default)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def page(
+    rows: Sequence[Any],
+    limit: int,
+    item_json: Callable[[Any], dict[str, Any]],
+    cursor_of: Callable[[Any], tuple[Any, ...]],
+) -> dict[str, Any]:
+    """One page of a list fetched with `limit` + 1 rows: the first `limit` as items, and when there
+    were more, a cursor holding `cursor_of(last item)` to continue after it."""
+    next_cursor = encode_cursor(*cursor_of(rows[limit - 1])) if len(rows) > limit else None
+    return {"items": [item_json(row) for row in rows[:limit]], "next_cursor": next_cursor}

@@ -1,14 +1,48 @@
-"""Validate request bodies field by field; every problem is reported at once as 422 `fields`."""
+"""What a valid id, username, good and registration are: stated once, here.
+
+The models (check constraints), the id converter, the cursors and openapi.py read these facts
+from here; request bodies are validated field by field and every problem is reported at once
+as 422 `fields`.
+"""
 
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shop_common.errors import ApiError
+from werkzeug.routing import BaseConverter
 
-from .models import MAX_PRICE
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
+USERNAME_PATTERN = "^[A-Za-z0-9_]{3,32}$"  # also the users table's check constraint
+USERNAME_RE = re.compile(USERNAME_PATTERN)
+MAX_PRICE = Decimal("99999999.99")  # numeric(10, 2)
 
-USERNAME_RE = re.compile(r"[A-Za-z0-9_]{3,32}")
+
+def _decimal_range_pattern(top: int) -> str:
+    """A regex for the decimal numbers 1..`top` written without leading zeros."""
+    digits = str(top)
+    alternatives = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []  # fewer digits
+    for i, digit in enumerate(digits):  # as many digits: the same as `top` up to i, smaller at i
+        smallest = 1 if i == 0 else 0
+        if int(digit) > smallest:
+            alternatives.append(rf"{digits[:i]}[{smallest}-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}")
+    return "(?:" + "|".join([*alternatives, digits]) + ")"
+
+
+class IdConverter(BaseConverter):
+    """`<id:name>`: a URL that names an id no row can have is no route at all.
+
+    The range is in the pattern, not checked after matching: Werkzeug answers 405 instead of
+    404 when a value is refused after another rule on the same path matched by its pattern.
+    """
+
+    regex = _decimal_range_pattern(MAX_ID)
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
 
 
 def not_utf8(text: str) -> bool:

@@ -9,9 +9,9 @@ import time
 import pytest
 import sqlalchemy as sa
 from catalog_service.cli import bulk_load
+from catalog_service.crud import like_escape
 from catalog_service.extensions import db
 from catalog_service.models import Good, UserGood, name_key
-from catalog_service.pagination import like_escape
 from flask_migrate import upgrade
 
 from .conftest import fresh_database, make_app

@@ -1,8 +1,10 @@
 """Every error is JSON in the one shape, whatever the client sends."""
 
 import json
+import re
 
 import pytest
+from catalog_service.validation import MAX_ID, IdConverter
 
 from .conftest import identity_headers, make_app
 
@@ -121,3 +123,55 @@ def test_a_database_error_after_the_view_is_still_a_json_503(server_url):
         "message": "The database is unavailable; try again shortly.",
         "request_id": "teardown-rid-1",
     }
+
+
+ID_ROUTES = ["/goods/{}", "/goods/{}/users", "/users/{}", "/users/{}/goods", "/me/goods/{}"]
+
+
+@pytest.mark.parametrize("bad_id", ["0", "2147483648", "9999999999", "99999999999999999999"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "POST", "PATCH"])
+@pytest.mark.parametrize("route", ID_ROUTES)
+def test_an_id_no_row_can_have_is_json_404_for_every_method(client, signed_in, route, method, bad_id):
+    # No such resource can exist, so which methods the route takes is beside the point (was 405).
+    response = client.open(route.format(bad_id), method=method, headers=signed_in)
+    assert_error(response, 404, "not_found")
+
+
+def test_a_wrong_method_on_an_id_that_can_exist_is_still_405(client):
+    assert_error(client.put("/goods/2147483647"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("text", "is_id"),
+    [
+        ("1", True),
+        ("9", True),
+        ("10", True),
+        ("999999999", True),
+        ("1000000000", True),
+        ("1999999999", True),
+        ("2099999999", True),
+        ("2147483639", True),
+        ("2147483647", True),
+        ("0", False),
+        ("00", False),
+        ("01", False),
+        ("2147483648", False),
+        ("2147483650", False),
+        ("2147483700", False),
+        ("2200000000", False),
+        ("3000000000", False),
+        ("10000000000", False),
+        ("-1", False),
+        ("1e3", False),
+    ],
+)
+def test_the_id_pattern_takes_exactly_1_to_max_id(text, is_id):
+    assert bool(re.fullmatch(IdConverter.regex, text)) is is_id
+
+
+def test_the_id_pattern_agrees_with_the_range_around_every_digit_of_max_id():
+    for position in range(len(str(MAX_ID))):
+        for delta in (-1, 0, 1):
+            number = MAX_ID + delta * 10**position
+            assert bool(re.fullmatch(IdConverter.regex, str(number))) is (1 <= number <= MAX_ID)

@@ -3,6 +3,7 @@
 import pytest
 from argon2 import PasswordHasher
 from catalog_service import passwords
+from catalog_service.extensions import db
 
 from .conftest import SECRET
 
@@ -15,6 +16,20 @@ def test_verify_right_password(client, make_user):
     response = client.post(URL, json={"username": "ALICE", "password": "alice-password"}, headers=OK)
     assert response.status_code == 200
     assert response.get_json() == {"id": user["id"], "username": "alice"}
+
+
+def test_a_hash_with_old_parameters_is_replaced_after_a_right_password(client, app, make_user):
+    user = make_user("alice")
+    old_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("alice-password")
+    with app.app_context():
+        db.session.execute(db.text("UPDATE users SET password_hash = :h"), {"h": old_hash})
+        db.session.commit()
+    response = client.post(URL, json={"username": "alice", "password": "alice-password"}, headers=OK)
+    assert response.get_json() == {"id": user["id"], "username": "alice"}
+    with app.app_context():
+        new_hash = db.session.scalar(db.text("SELECT password_hash FROM users"))
+    assert new_hash != old_hash and not passwords.needs_rehash(new_hash)
+    assert passwords.verify_password(new_hash, "alice-password")
 
 
 def test_wrong_password_and_unknown_user_look_the_same(client, make_user, monkeypatch):

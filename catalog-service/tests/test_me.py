@@ -28,14 +28,30 @@ def test_add_good_then_add_again_keeps_one_link(client, app, make_user, make_goo
     assert link_count(app, user["id"], good["id"]) == 1
 
 
+def test_add_and_remove_answer_the_new_owners_count(client, make_user, make_good):
+    alice, bob, good = make_user("alice"), make_user("bob"), make_good()
+    path = f"/me/goods/{good['id']}"
+    assert client.put(path, headers=identity_headers(alice)).get_json()["owners_count"] == 1
+    assert client.put(path, headers=identity_headers(bob)).get_json()["owners_count"] == 2
+    again = client.put(path, headers=identity_headers(bob))
+    assert (again.status_code, again.get_json()["owners_count"]) == (200, 2)
+    removed = client.delete(path, headers=identity_headers(alice))
+    assert removed.get_json() == {"id": good["id"], "owners_count": 1}
+    assert client.delete(path, headers=identity_headers(alice)).get_json()["owners_count"] == 1
+    assert client.get(f"/goods/{good['id']}").get_json()["owners_count"] == 1
+
+
 def test_remove_good_is_idempotent(client, app, make_user, make_good):
     user, good = make_user(), make_good()
     headers = identity_headers(user)
     client.put(f"/me/goods/{good['id']}", headers=headers)
-    assert client.delete(f"/me/goods/{good['id']}", headers=headers).status_code == 204
+    removed = client.delete(f"/me/goods/{good['id']}", headers=headers)
+    assert (removed.status_code, removed.get_json()) == (200, {"id": good["id"], "owners_count": 0})
     assert link_count(app, user["id"], good["id"]) == 0
-    assert client.delete(f"/me/goods/{good['id']}", headers=headers).status_code == 204
-    assert client.delete("/me/goods/12345", headers=headers).status_code == 204
+    again = client.delete(f"/me/goods/{good['id']}", headers=headers)
+    assert (again.status_code, again.get_json()) == (200, {"id": good["id"], "owners_count": 0})
+    missing = client.delete("/me/goods/12345", headers=headers)
+    assert (missing.status_code, missing.get_json()) == (200, {"id": 12345, "owners_count": 0})
 
 
 def test_add_missing_good_is_404(client, make_user):
@@ -48,11 +64,14 @@ def test_twenty_concurrent_adds_make_one_link(app, make_user, make_good):
     user, good = make_user(), make_good()
     barrier = threading.Barrier(20)
     statuses: list[int] = []
+    owners_counts: list[int] = []
 
     def add() -> None:
         client = app.test_client()  # own client, own app context, own pooled connection
         barrier.wait()
-        statuses.append(client.put(f"/me/goods/{good['id']}", headers=identity_headers(user)).status_code)
+        response = client.put(f"/me/goods/{good['id']}", headers=identity_headers(user))
+        statuses.append(response.status_code)
+        owners_counts.append(response.get_json()["owners_count"])
 
     threads = [threading.Thread(target=add) for _ in range(20)]
     for thread in threads:
@@ -60,6 +79,7 @@ def test_twenty_concurrent_adds_make_one_link(app, make_user, make_good):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] * 19 + [201]
+    assert owners_counts == [1] * 20  # also the adds that found the link committed after they began
     assert link_count(app, user["id"], good["id"]) == 1
 
 
@@ -72,6 +92,22 @@ def test_my_goods_lists_only_mine(client, make_user, make_good):
     assert [g["name"] for g in body["items"]] == ["Teapot"]
     assert body["next_cursor"] is None
     assert client.get("/me/goods?q=lamp", headers=identity_headers(alice)).get_json()["items"] == []
+
+
+def test_my_good_is_the_list_entry_when_mine_and_404_otherwise(client, make_user, make_good):
+    alice, bob = make_user("alice"), make_user("bob")
+    teapot, lamp = make_good("Teapot", "3.10", "Blue"), make_good("Lamp")
+    client.put(f"/me/goods/{teapot['id']}", headers=identity_headers(alice))
+    client.put(f"/me/goods/{lamp['id']}", headers=identity_headers(bob))
+    mine = client.get(f"/me/goods/{teapot['id']}", headers=identity_headers(alice))
+    assert mine.status_code == 200
+    assert [mine.get_json()] == client.get("/me/goods?q=teapot", headers=identity_headers(alice)).get_json()[
+        "items"
+    ]
+    for good_id in (lamp["id"], 999):  # bob's good, and no good at all
+        response = client.get(f"/me/goods/{good_id}", headers=identity_headers(alice))
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "not_found"
 
 
 def forged(user):
@@ -92,7 +128,8 @@ def forged(user):
     ],
 )
 @pytest.mark.parametrize(
-    ("method", "path"), [("get", "/me/goods"), ("put", "/me/goods/1"), ("delete", "/me/goods/1")]
+    ("method", "path"),
+    [("get", "/me/goods"), ("get", "/me/goods/1"), ("put", "/me/goods/1"), ("delete", "/me/goods/1")],
 )
 def test_me_needs_a_valid_identity(client, make_user, make_good, header, method, path):
     user = make_user()
@@ -118,22 +155,24 @@ def test_identity_of_deleted_user_is_401(client, app, make_user):
     assert client.get("/me/goods", headers=identity_headers(user)).status_code == 401
 
 
-@pytest.mark.parametrize("method", ["get", "put", "delete"])
-def test_identity_with_wrong_username_is_401_and_changes_nothing(client, make_user, make_good, method):
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/me/goods"), ("get", "/me/goods/{}"), ("put", "/me/goods/{}"), ("delete", "/me/goods/{}")],
+)
+def test_identity_with_wrong_username_is_401_and_changes_nothing(client, make_user, make_good, method, path):
     # alice owns the good, so each statement would find rows: only the account guard stops it
     alice, good = make_user("alice"), make_good()
     assert client.put(f"/me/goods/{good['id']}", headers=identity_headers(alice)).status_code == 201
     stale = identity_headers({**alice, "username": "mallory"})
-    path = "/me/goods" if method == "get" else f"/me/goods/{good['id']}"
-    response = getattr(client, method)(path, headers=stale)
+    response = getattr(client, method)(path.format(good["id"]), headers=stale)
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
     owned = client.get("/me/goods", headers=identity_headers(alice)).get_json()["items"]
     assert [item["id"] for item in owned] == [good["id"]]
 
 
-@pytest.mark.parametrize("method", ["put", "delete"])
-def test_identity_of_deleted_user_is_401_for_writes(client, app, make_user, make_good, method):
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_identity_of_deleted_user_is_401_for_one_good(client, app, make_user, make_good, method):
     user, good = make_user(), make_good()
     with app.app_context():
         db.session.execute(db.text("DELETE FROM users"))

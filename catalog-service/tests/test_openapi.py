@@ -74,7 +74,11 @@ def test_real_responses_match_the_schemas(client, document, make_user):
         ("PUT", "/me/goods/{good_id}", "/me/goods/1", {}),
         ("GET", "/me/goods", "/me/goods", {"headers": me}),
         ("GET", "/me/goods", "/me/goods", {}),
+        ("GET", "/me/goods/{good_id}", "/me/goods/1", {"headers": me}),
+        ("GET", "/me/goods/{good_id}", "/me/goods/2", {"headers": me}),
+        ("GET", "/me/goods/{good_id}", "/me/goods/1", {}),
         ("DELETE", "/me/goods/{good_id}", "/me/goods/2", {"headers": me}),
+        ("DELETE", "/me/goods/{good_id}", "/me/goods/0", {"headers": me}),
         ("GET", "/goods/{good_id}/users", "/goods/1/users", {}),
         ("GET", "/goods/{good_id}/users", "/goods/1/users?limit=0", {}),
         ("POST", "/users", "/users", {"json": {"username": "bob", "password": "bob-password"}}),
@@ -115,4 +119,4 @@ def test_real_responses_match_the_schemas(client, document, make_user):
         response = client.open(url, method=method, **kwargs)
         statuses.add(response.status_code)
         check(document, method, template, response)
-    assert {200, 201, 204, 400, 401, 403, 404, 409, 415, 422} <= statuses
+    assert {200, 201, 400, 401, 403, 404, 409, 415, 422} <= statuses

@@ -6,10 +6,9 @@ from flask import Blueprint, current_app, request
 from shop_common.errors import ApiError
 from shop_common.web import INTERNAL_SECRET_HEADER, json_body
 
-from ..extensions import db
+from .. import crud
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..validation import not_utf8, unstorable
-from .users import find_user_by_name
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -42,11 +41,10 @@ def verify_credentials():
     # No stored name is longer or holds text PostgreSQL refuses (NUL, lone surrogates), and no
     # password was registered without a UTF-8 form: skip the lookup, still spend the hashing time.
     hopeless = len(username) > 32 or unstorable(username) or not_utf8(password)
-    user = None if hopeless else find_user_by_name(username)
+    user = None if hopeless else crud.user_by_name(username=username)
     password_ok = verify_password(user.password_hash if user else None, "" if hopeless else password)
     if user is None or not password_ok:
         raise ApiError(401, BAD_CREDENTIALS, code="invalid_credentials")
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.commit()
+        crud.set_password_hash(user_id=user.id, password_hash=hash_password(password))
     return {"id": user.id, "username": user.username}

@@ -2,42 +2,31 @@
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from shop_common.errors import ApiError
 from shop_common.web import json_body
-from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import User, UserGood
-from ..pagination import read_limit, read_query
+from .. import crud
+from ..pagination import page, read_limit, read_owned_cursor, read_query
 from ..passwords import hash_password
-from ..queries import owned_goods, username_of
-from ..serializers import user_json
+from ..serializers import owned_good_json, user_json
 from ..validation import username_problem, validate_registration
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 log = logging.getLogger(__name__)
 
-
-def find_user_by_name(username: str) -> User | None:
-    """Look a user up ignoring case (served by the unique index on lower(username))."""
-    return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
+USERNAME_TAKEN = "That username is taken."
 
 
 @bp.post("")
 def create_user():
     """Register a user; the password is stored only as an argon2 hash."""
     username, password = validate_registration(json_body())
-    if find_user_by_name(username) is not None:
-        raise ApiError(409, "That username is taken.", code="username_taken")
-    user = User(username=username, password_hash=hash_password(password))
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:  # lost a race for the same name
-        db.session.rollback()
-        raise ApiError(409, "That username is taken.", code="username_taken") from None
+    if crud.user_by_name(username=username) is not None:  # spare the hashing time
+        raise ApiError(409, USERNAME_TAKEN, code="username_taken")
+    user = crud.create_user(username=username, password_hash=hash_password(password))
+    if user is None:  # lost a race for the same name
+        raise ApiError(409, USERNAME_TAKEN, code="username_taken")
     log.info("registered user %s", user.id)
     return user_json(user), 201
 
@@ -48,7 +37,7 @@ def check_availability():
     username = request.args.get("username", "")
     if problem := username_problem(username):
         return {"available": False, "reason": problem}
-    if find_user_by_name(username) is not None:
+    if crud.user_by_name(username=username) is not None:
         return {"available": False, "reason": "taken"}
     return {"available": True, "reason": None}
 
@@ -56,15 +45,17 @@ def check_availability():
 @bp.get("/<id:user_id>")
 def get_user(user_id: int):
     """Return a public profile with the number of goods."""
-    user = db.session.get(User, user_id) or abort(404, f"User {user_id} does not exist.")
-    count = db.session.scalar(sa.select(sa.func.count()).where(UserGood.user_id == user_id))
-    return {**user_json(user), "goods_count": count}
+    row = crud.user_with_goods_count(user_id=user_id)
+    if row is None:
+        abort(404, f"User {user_id} does not exist.")
+    return {**user_json(row), "goods_count": row.goods_count}
 
 
 @bp.get("/<id:user_id>/goods")
 def list_user_goods(user_id: int):
     """List a user's goods, most recently added first."""
-    page = owned_goods(user_id, read_query(), read_limit())
-    if not page["items"] and username_of(user_id) is None:  # only an empty page needs the check
+    q, after, limit = read_query(), read_owned_cursor(), read_limit()
+    rows = crud.owned_goods(user_id=user_id, q=q, after=after, limit=limit + 1)
+    if not rows and crud.username_of(user_id=user_id) is None:  # only an empty page needs the check
         abort(404, f"User {user_id} does not exist.")
-    return page
+    return page(rows, limit, owned_good_json, lambda last: ("owned", last.added_at.isoformat(), last.id))
