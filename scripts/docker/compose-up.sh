@@ -29,7 +29,7 @@ bash scripts/docker/ensure-engine.sh || exit 2
 
 # The official images, as pinned by the Dockerfiles (single source of truth) and the compose defaults.
 dockerfile_default() { sed -n "s/^ARG $1=//p" "$2" | head -n 1; }
-official_python=$(dockerfile_default PYTHON_IMAGE catalog-service/Dockerfile)
+official_python=$(dockerfile_default PYTHON_IMAGE services.Dockerfile)
 official_nginx=$(dockerfile_default NGINX_IMAGE gateway/Dockerfile 2>/dev/null || true)
 official=("${official_python:-python:3.13-slim}" "${official_nginx:-nginx:stable}" postgres:17 redis:8)
 

@@ -1,7 +1,14 @@
-# catalog-service image. Build context is the repository root (the shared package lives in common/):
-#   docker build -f catalog-service/Dockerfile .
+# The image of either Python service; the build argument SERVICE picks which. Build context is the
+# repository root (the shared package lives in common/):
+#   docker build -f services.Dockerfile --build-arg SERVICE=catalog-service -t shop/catalog-service .
+#   docker build -f services.Dockerfile --build-arg SERVICE=session-service -t shop/session-service .
 ARG PYTHON_IMAGE=python:3.13-slim
 FROM ${PYTHON_IMAGE}
+
+# The service directory to package. The default names no directory, so a build that forgets the
+# argument stops at the first COPY, with this name in the error, instead of packaging the wrong one.
+ARG SERVICE=set-SERVICE-to-catalog-service-or-session-service
+LABEL org.opencontainers.image.title="shop ${SERVICE}"
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +17,7 @@ ENV PYTHONUNBUFFERED=1 \
 
 # Dependencies in their own layer, before the code: editing the service does not reinstall them.
 COPY common/ /opt/common/
-COPY catalog-service/requirements.txt /opt/requirements.txt
+COPY ${SERVICE}/requirements.txt /opt/requirements.txt
 RUN pip install /opt/common -r /opt/requirements.txt
 
 # A fixed, unprivileged uid, so file ownership and `docker inspect` checks are predictable.
@@ -18,7 +25,7 @@ RUN groupadd --gid 10001 app \
  && useradd --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
 
 WORKDIR /app
-COPY catalog-service/ ./
+COPY ${SERVICE}/ ./
 USER app
 
 EXPOSE 8000
