@@ -10,10 +10,14 @@ import gc
 import os
 from typing import Any
 
+from . import gunicorn_metrics
+from .gunicorn_metrics import child_exit, on_exit, on_starting
+
 __all__ = [
     "access_log_format",
     "accesslog",
     "bind",
+    "child_exit",
     "control_socket_disable",
     "errorlog",
     "forwarded_allow_ips",
@@ -22,6 +26,8 @@ __all__ = [
     "loglevel",
     "max_requests",
     "max_requests_jitter",
+    "on_exit",
+    "on_starting",
     "post_worker_init",
     "threads",
     "timeout",
@@ -52,6 +58,8 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The request id comes from the response header the app always sets (the gateway's, or one it
 # generated), so a line here matches the app's own log lines. No cookies are logged.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
+# on_starting, child_exit and on_exit (imported above) give the metrics' worker files a fresh
+# tmpfs directory and drop a dead worker's share; see shop_common.gunicorn_metrics.
 
 
 def post_worker_init(worker: Any) -> None:
@@ -60,4 +68,5 @@ def post_worker_init(worker: Any) -> None:
     Otherwise every full collection walks them all: 25-45 ms with every thread of the worker
     stopped, measured here, which is a p99 spike. Requests' own garbage is collected as before.
     """
+    gunicorn_metrics.post_worker_init(worker)
     gc.freeze()
