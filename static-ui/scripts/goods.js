@@ -1,60 +1,37 @@
 /*
  * The home page and full search results: a list of goods, paged with "More".
  */
-(function (window) {
-  'use strict';
 
-  var Shop = (window.Shop = window.Shop || {});
-  Shop.screens = Shop.screens || {};
-  var h = function () {
-    return Shop.dom.h.apply(null, arguments);
-  };
+import { formatPrice, h, replace } from './dom.js';
+import { pagedList } from './paged-list.js';
+import * as xhr from './xhr.js';
 
-  /** One row linking to a good's page. */
-  function goodRow(good) {
-    return h('li', { class: 'good-row', 'data-good-id': good.id }, [
-      h('a', { href: '#/goods/' + good.id, class: 'good-link', text: good.name }),
-      h('span', { class: 'price', text: Shop.dom.formatPrice(good.price) })
-    ]);
-  }
+export const title = 'Goods';
 
-  /** Mount on section.goods; params.q is the search text ('' lists every good). */
-  function Goods(el, params, calls) {
-    var q = (params.q || '').trim();
-    var cursor = null;
-    var list = h('ul', { id: 'goods-list', class: 'good-list', 'aria-live': 'polite' });
-    var empty = h('p', { id: 'goods-empty', class: 'empty', hidden: true }, q ? 'No goods match “' + q + '”.' : 'No goods yet.');
-    var more = h('button', { type: 'button', id: 'goods-more', class: 'more', hidden: true, onclick: load }, 'More');
+/** One row linking to a good's page; `extra` (e.g. a remove button) goes at the end. */
+export function goodRow(good, extra) {
+  return h('li', { class: 'good-row', 'data-good-id': good.id }, [
+    h('a', { href: '#/goods/' + good.id, class: 'good-link', text: good.name }),
+    h('span', { class: 'price', text: formatPrice(good.price) }),
+    extra
+  ]);
+}
 
-    Shop.dom.replace(el, [
-      h('h1', { id: 'goods-heading' }, q ? 'Goods matching “' + q + '”' : 'All goods'),
-      list,
-      empty,
-      more
-    ]);
+/** Mount on section.goods; params.q is the search text ('' lists every good). */
+export function mount(el, params, calls) {
+  const q = (params.q || '').trim();
+  const list = h('ul', { id: 'goods-list', class: 'good-list', 'aria-live': 'polite' });
+  const empty = h('p', { id: 'goods-empty', class: 'empty', hidden: true }, q ? 'No goods match “' + q + '”.' : 'No goods yet.');
+  const more = h('button', { type: 'button', id: 'goods-more', class: 'more', hidden: true }, 'More');
 
-    function load() {
-      Shop.dom.setBusy(more, true);
-      calls.get(Shop.xhr.url('/api/catalog/goods', { q: q, cursor: cursor })).then(
-        function (data) {
-          Shop.dom.setBusy(more, false);
-          (data.items || []).forEach(function (good) {
-            list.appendChild(goodRow(good));
-          });
-          cursor = data.next_cursor || null;
-          more.hidden = !cursor;
-          empty.hidden = list.children.length > 0;
-        },
-        function (error) {
-          Shop.dom.setBusy(more, false);
-          Shop.status.error(error);
-        }
-      );
-    }
+  replace(el, [h('h1', { id: 'goods-heading' }, q ? 'Goods matching “' + q + '”' : 'All goods'), list, empty, more]);
 
-    load();
-  }
-
-  Shop.screens.goods = { title: 'Goods', mount: Goods };
-  Shop.goodRow = goodRow;
-})(window);
+  pagedList({
+    calls: calls,
+    list: list,
+    more: more,
+    empty: empty,
+    url: (cursor) => xhr.url('/api/catalog/goods', { q: q, cursor: cursor }),
+    row: goodRow
+  }).load(true);
+}

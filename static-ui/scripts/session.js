@@ -1,78 +1,68 @@
 /*
  * Who is signed in. Keeps the current user in memory and tells listeners when
- * it changes (sign in, sign out, or a 401 discovered by /me).
+ * it changes (sign in, sign out, or a session found ended by refresh()).
  */
-(function (window) {
-  'use strict';
 
-  var Shop = (window.Shop = window.Shop || {});
-  var SESSION = '/api/session/';
+import * as xhr from './xhr.js';
 
-  var user = null;
-  var known = false;
-  var listeners = [];
+const SESSION = '/api/session/';
 
-  function setUser(next) {
-    var changed = !known || (user && user.id) !== (next && next.id);
-    user = next;
-    known = true;
-    if (changed) {
-      listeners.forEach(function (listener) {
-        listener(user);
-      });
-    }
+let user = null;
+let known = false;
+const listeners = [];
+
+function setUser(next) {
+  const changed = !known || (user && user.id) !== (next && next.id);
+  user = next;
+  known = true;
+  if (changed) {
+    listeners.forEach((listener) => listener(user));
   }
+}
 
-  /** Ask the session service who we are; resolves with the user or null. */
-  function refresh() {
-    return Shop.xhr.get(SESSION + 'me').then(
-      function (data) {
-        setUser(data.user);
-        return user;
-      },
-      function (error) {
-        if (error.status === 401) {
-          setUser(null);
-          return null;
-        }
-        known = true;
-        throw error;
-      }
-    );
-  }
+/** The signed-in user, or null. */
+export function current() {
+  return user;
+}
 
-  /** Sign in; the answer also carries the CSRF token, which xhr.js keeps. */
-  function signIn(username, password, remember) {
-    return Shop.xhr
-      .post(SESSION + 'login', { username: username, password: password, remember: !!remember })
-      .then(function (data) {
-        setUser(data.user);
-        return user;
-      });
-  }
-
-  function signOut() {
-    return Shop.xhr.post(SESSION + 'logout').then(function () {
-      // the old token belonged to the old session; fetch the new one in the background
-      Shop.xhr.refreshCsrf().catch(function () {
-        Shop.xhr.setCsrfToken(null);
-      });
-      setUser(null);
-    });
-  }
-
-  Shop.session = {
-    user: function () {
+/**
+ * Ask the session service who we are; resolves with the user or null. /visitor answers
+ * 200 either way (the browser would log /me's 401 as an error) and carries the session's
+ * CSRF token when there is a session, which xhr.js keeps.
+ */
+export function refresh() {
+  return xhr.get(SESSION + 'visitor').then(
+    (data) => {
+      setUser(data.user || null);
       return user;
     },
-    isKnown: function () {
-      return known;
-    },
-    refresh: refresh,
-    signIn: signIn,
-    signOut: signOut,
-    onChange: function (listener) {
-      listeners.push(listener);
+    (error) => {
+      known = true;
+      throw error;
     }
-  };
-})(window);
+  );
+}
+
+/** Sign in; the answer also carries the CSRF token, which xhr.js keeps. */
+export function signIn(username, password, remember) {
+  return xhr
+    .post(SESSION + 'login', { username: username, password: password, remember: Boolean(remember) })
+    .then((data) => {
+      setUser(data.user);
+      return user;
+    });
+}
+
+export function signOut() {
+  return xhr.post(SESSION + 'logout').then(() => {
+    // the token died with the session; the next unsafe call fetches a new one (and only then
+    // creates a session), so a visitor who signs out and leaves costs nothing
+    xhr.setCsrfToken(null);
+    setUser(null);
+  });
+}
+
+/** listener(user) is called with the new user (or null) whenever it changes. */
+export function onChange(listener) {
+  listeners.push(listener);
+}

@@ -2,41 +2,37 @@
  * The header's navigation: shows the signed-in user or the sign-in links, and
  * the sign out button.
  */
-(function (window) {
-  'use strict';
 
-  var Shop = (window.Shop = window.Shop || {});
+import { setBusy } from './dom.js';
+import * as session from './session.js';
+import * as status from './status.js';
 
-  /** Mount on .site-nav. */
-  function SiteHeader(el) {
-    var currentUser = el.querySelector('#current-user');
-    var signOut = el.querySelector('#sign-out');
+/** Mount on .site-nav. */
+export function mountSiteNav(el) {
+  const currentUser = el.querySelector('#current-user');
+  const signOut = el.querySelector('#sign-out');
 
-    function update(user) {
-      Array.prototype.forEach.call(el.querySelectorAll('[data-when]'), function (item) {
-        var when = item.getAttribute('data-when');
-        item.hidden = when === 'signed-in' ? !user : !!user;
-      });
-      currentUser.textContent = user ? 'Signed in as ' + user.username : '';
-    }
-
-    signOut.addEventListener('click', function () {
-      Shop.dom.setBusy(signOut, true);
-      Shop.session.signOut().then(
-        function () {
-          Shop.dom.setBusy(signOut, false);
-          Shop.status.show('You are signed out.', 'success');
-        },
-        function (error) {
-          Shop.dom.setBusy(signOut, false);
-          Shop.status.error(error);
-        }
-      );
+  function update(user) {
+    el.querySelectorAll('[data-when]').forEach((item) => {
+      item.hidden = item.getAttribute('data-when') === 'signed-in' ? !user : Boolean(user);
     });
-
-    Shop.session.onChange(update);
-    update(Shop.session.user());
+    currentUser.textContent = user ? 'Signed in as ' + user.username : '';
   }
 
-  Shop.SiteHeader = SiteHeader;
-})(window);
+  signOut.addEventListener('click', () => {
+    setBusy(signOut, true);
+    session.signOut().then(
+      () => {
+        setBusy(signOut, false);
+        status.show('You are signed out.', 'success');
+      },
+      (error) => {
+        setBusy(signOut, false);
+        status.error(error);
+      }
+    );
+  });
+
+  session.onChange(update);
+  update(session.current());
+}

@@ -19,7 +19,8 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 
 # Chromium logs every 4xx/5xx answer as a network console line; the UI expects some of them
-# (401 from /me when signed out, 409/422 on forms). These are not script errors.
+# (404 from /me/goods/<id> for a good that is not yours, 409/422 on forms). These are not script
+# errors. A signed-out visitor who only opens screens must not see even these (ConsoleWatch.strict).
 EXPECTED_4XX = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d\b")
 
 # Runs before the app's scripts in every page: reports CSP violations as console errors, so a
@@ -40,6 +41,15 @@ class ConsoleWatch:
 
     def allow(self, pattern: str) -> None:
         self.allowed.append(re.compile(pattern))
+
+    def strict(self) -> None:
+        """Allow nothing, not even the network lines of expected 4xx answers."""
+        self.allowed = []
+
+    def take(self) -> list[str]:
+        """Return the errors seen so far and start over (to check one screen at a time)."""
+        errors, self.errors = self.errors, []
+        return errors
 
     def attach(self, page: Page) -> None:
         page.on("console", self._on_console)
