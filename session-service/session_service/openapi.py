@@ -152,7 +152,7 @@ SCHEMAS: dict[str, Any] = {
     "Status": {
         "type": "object",
         "required": ["status"],
-        "properties": {"status": {"type": "string"}},
+        "properties": {"status": {"const": "ok"}},
         "additionalProperties": False,
     },
 }
