@@ -3,8 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
-from shop_common.errors import register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing, register_outage_handlers
+from shop_common.web import new_app, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -16,26 +15,14 @@ DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app: settings, logging, request ids, extensions, blueprints, error handlers, commands."""
+    """Build the app: settings and the shared basics, extensions, routes, outage handling, commands."""
     config = config or Config.from_env()
-    app = Flask(__name__, static_folder=None)
-    configure_app(app, config)
-    configure_logging(SERVICE, config.log_level)
-    init_request_plumbing(app)
+    app = new_app(__name__, SERVICE, config)  # app.config, logging, request ids, JSON errors
     register_extensions(app, config)
     register_blueprints(app)
-    register_error_handlers(app)
     register_database_error_handlers(app)
     register_commands(app)
     return app
-
-
-def configure_app(app: Flask, config: Config) -> None:
-    """Copy the settings Flask and its extensions read into app.config."""
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
-    app.config.update(config.flask_config())
-    app.url_map.converters["id"] = IdConverter
-    app.url_map.strict_slashes = False
 
 
 def register_extensions(app: Flask, config: Config) -> None:
@@ -50,7 +37,9 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per resource."""
+    """Mount one blueprint per resource; `<id:...>` in their rules is a row id."""
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.strict_slashes = False
     from .openapi import bp as openapi_bp
     from .routes import goods, health, internal, me, users
 

@@ -2,10 +2,22 @@
 
 import os
 import sys
+from typing import Any, Protocol
 
 # Values shipped in .env.example and the dev stack; production mode refuses them.
 DEV_SECRET_MARKER = "dev-only"  # noqa: S105 - a marker, not a secret
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ServiceConfig(Protocol):
+    """What shop_common.web.new_app needs from a service's Config."""
+
+    @property
+    def log_level(self) -> str: ...
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings Flask and its extensions read from app.config."""
+        ...
 
 
 def require_env(name: str, service: str) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import InternalServerError
 
-from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response
+from .config import ServiceConfig
+from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # session-service sends INTERNAL_SECRET in it; catalog-service's /internal/ routes require it.
@@ -41,6 +42,17 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def new_app(import_name: str, service: str, config: ServiceConfig) -> Flask:
+    """A Flask app with `config` and what every service has: log lines, request ids, JSON errors."""
+    app = Flask(import_name, static_folder=None)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
+    app.config.update(config.flask_config())
+    configure_logging(service, config.log_level)
+    init_request_plumbing(app)
+    register_error_handlers(app)
+    return app
 
 
 def init_request_plumbing(app: Flask) -> None:

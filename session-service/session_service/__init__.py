@@ -3,8 +3,8 @@
 import logging
 
 from flask import Flask, request
-from shop_common.errors import ApiError, register_error_handlers
-from shop_common.web import configure_logging, init_request_plumbing, register_outage_handlers
+from shop_common.errors import ApiError
+from shop_common.web import new_app, register_outage_handlers
 
 from . import sessions
 from .config import SERVICE, Config
@@ -18,35 +18,13 @@ UNAVAILABLE_MESSAGE = "The session store is unavailable; please try again shortl
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app: settings, logging, request ids, extensions, blueprints, error handlers."""
+    """Build the app: settings and the shared basics, extensions, routes, outage handling."""
     config = config or Config.from_env()
-    app = Flask(__name__, static_folder=None)
-    configure_app(app, config)
-    configure_logging(SERVICE, config.log_level)
-    init_request_plumbing(app)
+    app = new_app(__name__, SERVICE, config)  # app.config, logging, request ids, JSON errors
     register_extensions(app, config)
     register_blueprints(app)
-    register_error_handlers(app)
     register_redis_error_handlers(app)
     return app
-
-
-def configure_app(app: Flask, config: Config) -> None:
-    """Copy the settings Flask reads into app.config."""
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
-    app.config.update(
-        SECRET_KEY=config.secret_key,
-        INTERNAL_SECRET=config.internal_secret,
-        SESSION_COOKIE_NAME=sessions.COOKIE_NAME,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.cookie_secure,
-        SESSION_COOKIE_DOMAIN=None,  # host-only
-        SESSION_COOKIE_PATH="/",
-        SESSION_REFRESH_EACH_REQUEST=False,  # refreshing is done with GETEX/EXPIRE; see sessions.py
-        MAX_CONTENT_LENGTH=64 * 1024,
-        PROPAGATE_EXCEPTIONS=False,  # always answer with the JSON error shape, even in tests
-    )
 
 
 def register_extensions(app: Flask, config: Config) -> None:

@@ -2,6 +2,7 @@
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from shop_common.config import (
     env_bool,
@@ -11,6 +12,8 @@ from shop_common.config import (
     require_env,
     require_secret,
 )
+
+from .sessions import COOKIE_NAME
 
 SERVICE = "session-service"
 
@@ -53,3 +56,19 @@ class Config:
             absolute_lifetime=absolute,
             log_level=env_log_level(SERVICE),
         )
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings Flask reads from app.config."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "INTERNAL_SECRET": self.internal_secret,
+            "SESSION_COOKIE_NAME": COOKIE_NAME,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.cookie_secure,
+            "SESSION_COOKIE_DOMAIN": None,  # host-only
+            "SESSION_COOKIE_PATH": "/",
+            "SESSION_REFRESH_EACH_REQUEST": False,  # refreshing is done with GETEX/EXPIRE; see sessions.py
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+            "PROPAGATE_EXCEPTIONS": False,  # always answer with the JSON error shape, even in tests
+        }
