@@ -25,6 +25,9 @@ $bin/pytest -q tests/gateway
 step "metrics (shop_common) and Prometheus rules (promtool test rules)"
 $bin/pytest -q common/tests tests/observability
 
+step "Kubernetes manifests, offline: render, validate (strict), policy, agreement with compose and Swarm"
+$bin/pytest -q tests/k8s
+
 step "stack tests (${STACK_MODE:-auto} mode): one stack for every black-box suite"
 # Only the directories that exist: suites land one by one.
 suites=()
