@@ -27,43 +27,11 @@ log() { echo "compose-up[$project]: $*" >&2; }
 start=$SECONDS
 bash scripts/docker/ensure-engine.sh || exit 2
 
-# The official images, as pinned by the Dockerfiles (single source of truth) and the compose defaults.
-dockerfile_default() { sed -n "s/^ARG $1=//p" "$2" | head -n 1; }
-official_python=$(dockerfile_default PYTHON_IMAGE services.Dockerfile)
-official_nginx=$(dockerfile_default NGINX_IMAGE gateway/Dockerfile 2>/dev/null || true)
-official=("${official_python:-python:3.13-slim}" "${official_nginx:-nginx:stable}" postgres:17 redis:8)
-
-have_image() {
-    docker image inspect "$1" >/dev/null 2>&1 && return 0
-    timeout 60 docker pull --quiet "$1" >/dev/null 2>&1
-}
-
-mode=${AIRGAP:-auto}
-if [[ -n ${PYTHON_IMAGE:-} && -n ${NGINX_IMAGE:-} && -n ${POSTGRES_IMAGE:-} && -n ${REDIS_IMAGE:-} ]]; then
-    log "using the images given in the environment"
-else
-    if [[ $mode == auto ]]; then
-        mode=never
-        for image in "${official[@]}"; do
-            if ! have_image "$image"; then
-                log "$image is not available and cannot be pulled: using air-gapped stand-ins"
-                mode=always
-                break
-            fi
-        done
-    fi
-    if [[ $mode == always ]]; then
-        images_env=$(mktemp)
-        AIRGAP_IMAGES_ENV=$images_env bash deploy/airgap/build.sh >/dev/null || { log "deploy/airgap/build.sh failed"; exit 3; }
-        set -a
-        # shellcheck disable=SC1090
-        . "$images_env"
-        set +a
-        rm -f "$images_env"
-    else
-        export PYTHON_IMAGE=${official[0]} NGINX_IMAGE=${official[1]} POSTGRES_IMAGE=${official[2]} REDIS_IMAGE=${official[3]}
-    fi
-fi
+# The base images: the official ones, or the air-gapped stand-ins when no registry answers.
+base=$(bash scripts/docker/base-images.sh) || { log "base images could not be prepared"; exit 3; }
+set -a
+eval "$base"
+set +a
 
 env_out=${COMPOSE_ENV_OUT:-test-artifacts/compose/$project.env}
 mkdir -p "$(dirname "$env_out")"
