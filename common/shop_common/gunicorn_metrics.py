@@ -9,16 +9,20 @@ prometheus_client at the top: importing it in the master earlier would fix the w
 import glob
 import os
 import shutil
+import sys
 import tempfile
 from typing import Any
 
-from .config import env_bool
-
 _created: list[str] = []  # a directory made here, removed again when the master exits
+_ON, _OFF = {"", "on", "1", "true", "yes"}, {"off", "0", "false", "no"}
 
 
-def _enabled() -> bool:
-    return env_bool("METRICS", True)
+def metrics_enabled() -> bool:
+    """METRICS: on (the default) or off; anything else stops start-up with a one-line message."""
+    value = os.environ.get("METRICS", "").strip().lower()
+    if value not in _ON | _OFF:
+        sys.exit(f"METRICS must be on or off, got {value!r}")
+    return value in _ON
 
 
 def on_starting(server: Any) -> None:
@@ -27,7 +31,7 @@ def on_starting(server: Any) -> None:
     Left-over files would add a previous run's counts to this one's. Without the variable each
     master gets its own directory, so two services on one machine (`make run`) never share one.
     """
-    if not _enabled():
+    if not metrics_enabled():
         return
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:
@@ -43,7 +47,7 @@ def on_starting(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """Record how many requests this worker serves at once: the saturation alert divides by it."""
-    if not _enabled():
+    if not metrics_enabled():
         return
     from .metrics import record_worker_threads
 
@@ -52,7 +56,7 @@ def post_worker_init(worker: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's share of the live gauges (pool connections, threads)."""
-    if not (_enabled() and os.environ.get("PROMETHEUS_MULTIPROC_DIR")):
+    if not (metrics_enabled() and os.environ.get("PROMETHEUS_MULTIPROC_DIR")):
         return
     from prometheus_client import multiprocess
 

@@ -8,6 +8,7 @@ Without that variable (unit tests, `flask run`) the figures live in the process,
 `METRICS=off` leaves the app as it was: no timing, no /metrics, and the helpers below do nothing.
 """
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from time import perf_counter
@@ -18,7 +19,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .config import env_bool
+from .errors import ApiError
+from .gunicorn_metrics import metrics_enabled
 
 EXTENSION = "shop_metrics"
 PATH = "/metrics"
@@ -28,6 +30,7 @@ UNMATCHED = "<unmatched>"
 # So is the method: any token is a valid HTTP method, so unknown ones share a label.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _ROUTE_KEY = "shop.url_rule"  # environ key: the matched rule, kept after Flask drops the request
+_CAUSE_KEY = "shop.unavailable_cause"  # environ key: what a 503 answer is blamed on
 
 # Requests take about a millisecond here; the 0.25 s bound is the latency alert's threshold.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -61,15 +64,17 @@ WORKER_THREADS = Gauge(
     multiprocess_mode="livesum",
 )
 
-SignInOutcome = Literal["ok", "bad_credentials", "invalid", "unavailable"]
+SignInOutcome = Literal["ok", "bad_credentials", "invalid", "unavailable", "error"]
 Dependency = Literal["postgresql", "redis", "catalog-service"]
+_SIGN_IN_OUTCOMES: dict[int, SignInOutcome] = {401: "bad_credentials", 503: "unavailable"}
 
 
 class _Figures:
     """One service's metric children, created once: a request only looks its pair up."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, unavailable_cause: str) -> None:
         self.service = service
+        self.unavailable_cause = unavailable_cause
         self._per_request: dict[tuple[str, str, str], tuple[Callable[..., None], Callable[..., None]]] = {}
         self._children: dict[tuple[Any, ...], Any] = {}
 
@@ -93,20 +98,17 @@ class _Figures:
         pair[1](seconds)
 
 
-def metrics_enabled() -> bool:
-    """METRICS=off (or 0/false/no) turns metrics off; they are on by default."""
-    return env_bool("METRICS", True)
+def init_metrics(app: Flask, service: str, unavailable_cause: str, enabled: bool | None = None) -> None:
+    """Time every request and answer GET /metrics, unless metrics are off (METRICS=off).
 
-
-def init_metrics(app: Flask, service: str, enabled: bool | None = None) -> None:
-    """Time every request and answer GET /metrics, unless metrics are off.
-
-    Call it last in the factory: it wraps `app.wsgi_app`, and only the outermost wrapper sees
-    the final answer, including the ones given for errors outside Flask's handlers.
+    Every 503 answer is counted by cause: what `note_unavailable` named during the request,
+    else `unavailable_cause`, the service's own store. Call this last in the factory: it wraps
+    `app.wsgi_app`, and only the outermost wrapper sees the final answer, including the ones
+    given for errors outside Flask's handlers.
     """
     if not (metrics_enabled() if enabled is None else enabled):
         return
-    figures = _Figures(service)
+    figures = _Figures(service, unavailable_cause)
     app.extensions[EXTENSION] = figures
 
     @app.teardown_request
@@ -141,6 +143,8 @@ def _measured(inner: Callable[..., Iterable[bytes]], figures: _Figures) -> Calla
                 rule.rule if rule is not None else UNMATCHED,
                 perf_counter() - started,
             )
+            if status == "503":
+                figures.child(UNAVAILABLE, environ.get(_CAUSE_KEY, figures.unavailable_cause)).inc()
 
     return measured
 
@@ -173,6 +177,29 @@ def count_sign_in(outcome: SignInOutcome) -> None:
         figures.child(SIGN_INS, outcome).inc()
 
 
+def counts_sign_ins(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Count each call of the sign-in view by outcome.
+
+    ok; bad_credentials (401); unavailable (503: the password could not be checked); invalid (any
+    other refusal: a malformed or cross-site request); error (an unexpected exception).
+    """
+
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            answer = view(*args, **kwargs)
+        except ApiError as error:
+            count_sign_in(_SIGN_IN_OUTCOMES.get(error.status, "invalid"))
+            raise
+        except Exception:
+            count_sign_in("error")
+            raise
+        count_sign_in("ok")
+        return answer
+
+    return counted
+
+
 def count_goods_added(count: int = 1) -> None:
     """Count goods put on a user's list (only the ones that were not there yet)."""
     if (figures := _figures()) and count:
@@ -191,10 +218,9 @@ def count_dependency_error(dependency: Dependency) -> None:
         figures.child(DEPENDENCY_ERRORS, dependency).inc()
 
 
-def count_unavailable(cause: Dependency | str) -> None:
-    """Count one 503 answer and what caused it (the dependency that failed, "pool_timeout"...)."""
-    if figures := _figures():
-        figures.child(UNAVAILABLE, cause).inc()
+def note_unavailable(cause: Dependency) -> None:
+    """Blame this request's 503, if it answers one, on `cause` rather than the service's own store."""
+    request.environ[_CAUSE_KEY] = cause
 
 
 def track_pool(app: Flask, engine: Any, pool: str = "default") -> None:

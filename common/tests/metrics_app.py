@@ -16,4 +16,4 @@ def get_pid() -> dict[str, int]:
     return {"pid": os.getpid()}
 
 
-init_metrics(app, "multiprocess-test", enabled=True)
+init_metrics(app, "multiprocess-test", "postgresql", enabled=True)

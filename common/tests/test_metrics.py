@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask, g
+from flask import Flask, g, request
 from prometheus_client.parser import text_string_to_metric_families
 from shop_common import gunicorn_metrics, metrics
 from shop_common.errors import ApiError, register_error_handlers
@@ -48,13 +48,20 @@ def make_app(enabled: bool = True) -> tuple[Flask, str]:
 
     @app.get("/unavailable")
     def unavailable() -> None:
-        metrics.count_unavailable("postgresql")
         raise ApiError(503, "try again")
 
+    @app.get("/sign-in-unavailable")
+    def sign_in_unavailable() -> None:
+        metrics.note_unavailable("catalog-service")
+        raise ApiError(503, "cannot check passwords")
+
     @app.post("/login")
+    @metrics.counts_sign_ins
     def login() -> tuple[str, int]:
-        metrics.count_sign_in("bad_credentials")
-        return "", 401
+        password = request.get_json()["password"]
+        if password == "right":
+            return "", 200
+        raise ApiError(401 if password else 422, "no")
 
     @app.get("/fails-after-answering")
     def fails_after_answering() -> dict[str, bool]:
@@ -68,7 +75,7 @@ def make_app(enabled: bool = True) -> tuple[Flask, str]:
             raise Unavailable("connection lost while released")
 
     json_errors_outside_flask(app, (Unavailable,), "down")
-    metrics.init_metrics(app, service, enabled=enabled)
+    metrics.init_metrics(app, service, "postgresql", enabled=enabled)
     return app, service
 
 
@@ -150,6 +157,17 @@ def test_errors_are_counted_with_the_status_the_client_got():
     assert (
         value(text, "http_requests_total", service=service, route="/fails-after-answering", status="503") == 1
     )
+    assert value(text, "shop_unavailable_total", service=service, cause="postgresql") == 2
+
+
+def test_a_503_is_counted_by_what_it_is_blamed_on():
+    app, service = make_app()
+    client = app.test_client()
+    assert client.get("/sign-in-unavailable").status_code == 503
+    assert client.get("/unavailable").status_code == 503
+
+    text = scrape(client)
+    assert value(text, "shop_unavailable_total", service=service, cause="catalog-service") == 1
     assert value(text, "shop_unavailable_total", service=service, cause="postgresql") == 1
 
 
@@ -158,11 +176,14 @@ def test_domain_figures_are_counted():
     client = app.test_client()
     client.put("/me/goods/1")
     client.put("/me/goods/2")
-    client.post("/login")
+    for password in ("right", "wrong", "wrong", ""):
+        client.post("/login", json={"password": password})
 
     text = scrape(client)
     assert value(text, "shop_goods_added_total", service=service) == 2
-    assert value(text, "shop_sign_ins_total", service=service, outcome="bad_credentials") == 1
+    assert value(text, "shop_sign_ins_total", service=service, outcome="ok") == 1
+    assert value(text, "shop_sign_ins_total", service=service, outcome="bad_credentials") == 2
+    assert value(text, "shop_sign_ins_total", service=service, outcome="invalid") == 1
 
 
 def test_scrapes_are_served_before_the_app_and_not_counted():
@@ -210,6 +231,9 @@ def test_metrics_are_on_unless_switched_off(monkeypatch):
     for off in ("off", "0", "false", "no"):
         monkeypatch.setenv("METRICS", off)
         assert not metrics.metrics_enabled()
+    monkeypatch.setenv("METRICS", "maybe")
+    with pytest.raises(SystemExit, match="METRICS must be on or off"):
+        metrics.metrics_enabled()
 
 
 # --- every gunicorn worker counted: the real multiprocess mode, in a real gunicorn ---
