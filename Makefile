@@ -1,5 +1,5 @@
 # The few verbs people use. `make test` is what CI runs.
-.PHONY: setup run up down test lint bench
+.PHONY: setup run up down swarm swarm-down test lint bench
 
 setup:            ## system servers + .venv
 	bash scripts/setup.sh
@@ -12,6 +12,12 @@ up:               ## the whole stack in Docker
 
 down:
 	docker compose down
+
+swarm:            ## the stack on a single-node Docker Swarm (deploy/swarm/stack.yml); prints its URL
+	bash scripts/swarm.sh up
+
+swarm-down:       ## remove the Swarm stack, its secrets and data (and the swarm, if `make swarm` made it)
+	bash scripts/swarm.sh down
 
 test: setup       ## lint, types, every suite; stack tests in compose mode if Docker answers, else local
 	bash scripts/test.sh

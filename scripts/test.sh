@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run: lint, types, each service's suite, the gateway's, then the black-box
 # suite against a running stack (compose when a Docker engine answers, else local processes;
-# STACK_MODE=compose|local forces one).
+# STACK_MODE=compose|local forces one; STACK_MODE=swarm runs scripts/test-swarm.sh instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
@@ -27,6 +27,11 @@ $bin/pytest -q common/tests tests/observability
 
 step "Kubernetes manifests, offline: render, validate (strict), policy, agreement with compose and Swarm"
 $bin/pytest -q tests/k8s
+
+if [ "${STACK_MODE:-}" = swarm ]; then
+  step "Swarm tests: tests/integration and tests/swarm against the stack of deploy/swarm/stack.yml"
+  exec bash scripts/test-swarm.sh "$@"
+fi
 
 step "stack tests (${STACK_MODE:-auto} mode): one stack for every black-box suite"
 # Only the directories that exist: suites land one by one.
