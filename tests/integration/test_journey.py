@@ -30,8 +30,13 @@ def test_register_sign_in_search_view_add_list_remove_sign_out(stack: Stack, uni
     viewed = browser.get(f"/api/catalog/goods/{good['id']}")
     assert viewed.json()["owners_count"] == 0
 
+    assert browser.get(f"/api/catalog/me/goods/{good['id']}").status_code == 404  # not mine yet
     added = browser.put(f"/api/catalog/me/goods/{good['id']}")
     assert added.status_code == 201
+    assert added.json()["owners_count"] == 1
+    assert browser.get(f"/api/catalog/me/goods/{good['id']}").json() == {
+        key: value for key, value in added.json().items() if key != "owners_count"
+    }
     again = browser.put(f"/api/catalog/me/goods/{good['id']}")
     assert again.status_code == 200
     mine = browser.get("/api/catalog/me/goods").json()["items"]
@@ -40,7 +45,8 @@ def test_register_sign_in_search_view_add_list_remove_sign_out(stack: Stack, uni
     assert owners == [{"id": user["id"], "username": unique_name}]
 
     removed = browser.delete(f"/api/catalog/me/goods/{good['id']}")
-    assert removed.status_code == 204
+    assert removed.status_code == 200
+    assert removed.json() == {"id": good["id"], "owners_count": 0}
     assert browser.get("/api/catalog/me/goods").json()["items"] == []
 
     assert browser.post("/api/session/logout").status_code == 204
