@@ -120,6 +120,18 @@ create_secrets() {
     log "secrets created: ${secrets[*]/#/${stack}_}"
 }
 
+# A new catalog-service image migrates the schema before any of its code serves: the migrate
+# service gets the new image alone first, and the deploy goes on once it has completed. (The very
+# first deploy needs no such order: nothing serves yet, and the wait below covers it.)
+migrate_first() {
+    local service=${stack}_migrate image=shop/catalog-service:$SHOP_TAG current
+    current=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" 2>/dev/null) || return 0
+    [[ $current != "$image" ]] || return 0
+    log "migrating with $image before the new code rolls out"
+    docker service update --detach --no-resolve-image --image "$image" "$service" >/dev/null
+    wait_converged "$service"
+}
+
 deploy() {
     # Configs cannot change in place, so edge's carries a hash of its content in its name.
     EDGE_CONF_VERSION=$(sha256sum deploy/swarm/edge.conf | cut -c1-12)
@@ -144,11 +156,6 @@ one_shot() { [[ $(docker service inspect --format '{{index .Spec.Labels "shop.sw
 service_state() {
     local service=$1 want image state tasks running
     image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service")
-    state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")
-    case $state in
-        rollback_completed | rollback_paused | paused) echo "failed: update $state"; return ;;
-        updating | rollback_started) echo wait; return ;;
-    esac
     tasks=$(docker service ps --filter desired-state=running --format '{{.Image}}|{{.CurrentState}}' "$service")
     if one_shot "$service"; then
         want=$(docker service inspect --format '{{if .Spec.Mode.Replicated}}{{.Spec.Mode.Replicated.Replicas}}{{end}}' "$service")
@@ -164,6 +171,12 @@ service_state() {
         esac
         return
     fi
+    # (A job's update status says nothing: its task ends within any monitor window.)
+    state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")
+    case $state in
+        rollback_completed | rollback_paused | paused) echo "failed: update $state"; return ;;
+        updating | rollback_started) echo wait; return ;;
+    esac
     if docker service inspect --format '{{if .Spec.Mode.Global}}global{{end}}' "$service" | grep -q global; then
         want=$(docker node ls -q | wc -l)
     else
@@ -173,11 +186,13 @@ service_state() {
     if [[ $running -eq $want && $(grep -c . <<<"$tasks" || true) -eq $want ]]; then echo ok; else echo wait; fi
 }
 
+# Until the services named (default: every service of the stack, and then the gateway answers)
+# have converged.
 wait_converged() {
     local deadline=$((SECONDS + wait_timeout)) pending service state
     while :; do
         pending=()
-        for service in $(stack_services); do
+        for service in ${*:-$(stack_services)}; do
             state=$(service_state "$service")
             case $state in
                 ok) ;;
@@ -185,7 +200,7 @@ wait_converged() {
                 *) pending+=("$service") ;;
             esac
         done
-        if [[ ${#pending[@]} -eq 0 ]] && gateway_answers; then
+        if [[ ${#pending[@]} -eq 0 ]] && { [[ $# -gt 0 ]] || gateway_answers; }; then
             return
         fi
         if ((SECONDS >= deadline)); then
@@ -267,6 +282,7 @@ case ${1:-} in
         set +a
         build_images
         create_secrets
+        migrate_first
         deploy
         log "waiting for the migration and every service (at most ${wait_timeout} s)"
         wait_converged

@@ -52,7 +52,15 @@ def test_rolling_update_under_traffic_fails_no_request_and_loses_no_acknowledged
         Traffic(write, threads=WRITERS, deadline=300, pause=0.05) as writers,
     ):
         time.sleep(2)
-        docker("service", "update", "--detach", "--image", new_image, swarm.service("catalog-service"))
+        docker(
+            "service",
+            "update",
+            "--detach",
+            "--no-resolve-image",
+            "--image",
+            new_image,
+            swarm.service("catalog-service"),
+        )
         swarm.wait_converged()
         swarm.wait_for_containers("catalog-service", 3)  # the replaced ones have drained and exited
         time.sleep(2)
