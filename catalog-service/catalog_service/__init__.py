@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from shop_common.metrics import init_metrics, track_pool
 from shop_common.web import new_app, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -22,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app)
     register_database_error_handlers(app)
     register_commands(app)
+    register_metrics(app)
     return app
 
 
@@ -53,9 +55,18 @@ def register_database_error_handlers(app: Flask) -> None:
         app,
         (OperationalError, InterfaceError, PoolTimeoutError),
         DATABASE_UNAVAILABLE,
+        dependency="postgresql",
         after_response=(DBAPIError,),  # any driver error while a connection is released
         release=db.session.rollback,
     )
+
+
+def register_metrics(app: Flask) -> None:
+    """Count requests per route and connections in use per pool (last: it wraps the whole app)."""
+    init_metrics(app, SERVICE, unavailable_cause="postgresql")
+    with app.app_context():
+        for bind_key, engine in db.engines.items():
+            track_pool(app, engine, bind_key or "default")
 
 
 def register_commands(app: Flask) -> None:

@@ -8,7 +8,6 @@ Without that variable (unit tests, `flask run`) the figures live in the process,
 `METRICS=off` leaves the app as it was: no timing, no /metrics, and the helpers below do nothing.
 """
 
-import functools
 import os
 from collections.abc import Callable, Iterable
 from time import perf_counter
@@ -19,7 +18,6 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .errors import ApiError
 from .gunicorn_metrics import metrics_enabled
 
 EXTENSION = "shop_metrics"
@@ -64,17 +62,18 @@ WORKER_THREADS = Gauge(
     multiprocess_mode="livesum",
 )
 
-SignInOutcome = Literal["ok", "bad_credentials", "invalid", "unavailable", "error"]
 Dependency = Literal["postgresql", "redis", "catalog-service"]
-_SIGN_IN_OUTCOMES: dict[int, SignInOutcome] = {401: "bad_credentials", 503: "unavailable"}
+# A sign-in's outcome, from its answer; any other 4xx is "invalid" (malformed, cross-site).
+_SIGN_IN_OUTCOMES = {"200": "ok", "401": "bad_credentials", "503": "unavailable"}
 
 
 class _Figures:
     """One service's metric children, created once: a request only looks its pair up."""
 
-    def __init__(self, service: str, unavailable_cause: str) -> None:
+    def __init__(self, service: str, unavailable_cause: str, sign_in_endpoint: str | None) -> None:
         self.service = service
         self.unavailable_cause = unavailable_cause
+        self.sign_in_endpoint = sign_in_endpoint
         self._per_request: dict[tuple[str, str, str], tuple[Callable[..., None], Callable[..., None]]] = {}
         self._children: dict[tuple[Any, ...], Any] = {}
 
@@ -98,17 +97,24 @@ class _Figures:
         pair[1](seconds)
 
 
-def init_metrics(app: Flask, service: str, unavailable_cause: str, enabled: bool | None = None) -> None:
+def init_metrics(
+    app: Flask,
+    service: str,
+    unavailable_cause: Dependency,
+    sign_in_endpoint: str | None = None,
+    enabled: bool | None = None,
+) -> None:
     """Time every request and answer GET /metrics, unless metrics are off (METRICS=off).
 
     Every 503 answer is counted by cause: what `note_unavailable` named during the request,
-    else `unavailable_cause`, the service's own store. Call this last in the factory: it wraps
-    `app.wsgi_app`, and only the outermost wrapper sees the final answer, including the ones
-    given for errors outside Flask's handlers.
+    else `unavailable_cause`, the service's own store. Answers of `sign_in_endpoint` count as
+    sign-ins by outcome. Call this last in the factory: it wraps `app.wsgi_app`, and only the
+    outermost wrapper sees the final answer, including the ones given for errors outside
+    Flask's handlers (a sign-in whose session could not be saved is "unavailable", not "ok").
     """
     if not (metrics_enabled() if enabled is None else enabled):
         return
-    figures = _Figures(service, unavailable_cause)
+    figures = _Figures(service, unavailable_cause, sign_in_endpoint)
     app.extensions[EXTENSION] = figures
 
     @app.teardown_request
@@ -145,6 +151,9 @@ def _measured(inner: Callable[..., Iterable[bytes]], figures: _Figures) -> Calla
             )
             if status == "503":
                 figures.child(UNAVAILABLE, environ.get(_CAUSE_KEY, figures.unavailable_cause)).inc()
+            if rule is not None and rule.endpoint == figures.sign_in_endpoint:
+                outcome = _SIGN_IN_OUTCOMES.get(status, "error" if status[0] == "5" else "invalid")
+                figures.child(SIGN_INS, outcome).inc()
 
     return measured
 
@@ -169,35 +178,6 @@ def _registry() -> CollectorRegistry:
 
 def _figures() -> _Figures | None:
     return current_app.extensions.get(EXTENSION)  # type: ignore[no-any-return]
-
-
-def count_sign_in(outcome: SignInOutcome) -> None:
-    """Count one sign-in attempt by how it ended."""
-    if figures := _figures():
-        figures.child(SIGN_INS, outcome).inc()
-
-
-def counts_sign_ins(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Count each call of the sign-in view by outcome.
-
-    ok; bad_credentials (401); unavailable (503: the password could not be checked); invalid (any
-    other refusal: a malformed or cross-site request); error (an unexpected exception).
-    """
-
-    @functools.wraps(view)
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        try:
-            answer = view(*args, **kwargs)
-        except ApiError as error:
-            count_sign_in(_SIGN_IN_OUTCOMES.get(error.status, "invalid"))
-            raise
-        except Exception:
-            count_sign_in("error")
-            raise
-        count_sign_in("ok")
-        return answer
-
-    return counted
 
 
 def count_goods_added(count: int = 1) -> None:

@@ -14,6 +14,7 @@ from werkzeug.exceptions import InternalServerError
 
 from .config import ServiceConfig
 from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
+from .metrics import Dependency, count_dependency_error
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # session-service sends INTERNAL_SECRET in it; catalog-service's /internal/ routes require it.
@@ -137,6 +138,7 @@ def register_outage_handlers(
     unavailable: tuple[type[Exception], ...],
     message: str,
     *,
+    dependency: Dependency,
     after_response: tuple[type[Exception], ...] = (),
     release: Callable[[], None] | None = None,
 ) -> None:
@@ -145,12 +147,14 @@ def register_outage_handlers(
     `unavailable` are the exceptions that mean an outage (PostgreSQL or Redis away, a pool
     exhausted); they become 503 wherever they are raised: in a view, after it (saving the
     session: Flask wraps those in a 500), or in the request teardown, outside Flask, where
-    `after_response` widens the set. `release` frees what the failed request holds.
+    `after_response` widens the set. `release` frees what the failed request holds. Each is
+    counted as an error of `dependency` (shop_dependency_errors_total).
     """
 
     def answer_unavailable(error: Exception) -> Response:
         cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
         logging.getLogger(app.import_name).warning("backing store unavailable: %s", type(cause).__name__)
+        count_dependency_error(dependency)
         if release is not None:
             with contextlib.suppress(Exception):  # the connection is already gone; just let go of it
                 release()

@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, request
 from shop_common.errors import ApiError
+from shop_common.metrics import count_dependency_error, init_metrics
 from shop_common.web import new_app, register_outage_handlers
 
 from . import sessions
@@ -24,6 +25,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app, config)
     register_blueprints(app)
     register_redis_error_handlers(app)
+    # Last: it wraps the whole app. A 503 is Redis's doing unless sign-in blames catalog-service.
+    init_metrics(app, SERVICE, unavailable_cause="redis", sign_in_endpoint="auth.login")
     return app
 
 
@@ -41,6 +44,7 @@ def register_extensions(app: Flask, config: Config) -> None:
         failure = request.environ.get(sessions.UNAVAILABLE_FLAG)
         if failure and request.endpoint not in _SESSIONLESS_ENDPOINTS:
             log.warning("Redis unavailable while opening the session: %s", failure)
+            count_dependency_error("redis")
             raise ApiError(503, UNAVAILABLE_MESSAGE)
 
 
@@ -55,4 +59,4 @@ def register_blueprints(app: Flask) -> None:
 
 def register_redis_error_handlers(app: Flask) -> None:
     """Turn Redis outages into 503, whether raised in a view or while saving the session."""
-    register_outage_handlers(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+    register_outage_handlers(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE, dependency="redis")

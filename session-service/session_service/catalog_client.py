@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import requests
 from shop_common.errors import ApiError
+from shop_common.metrics import note_unavailable
 from shop_common.web import INTERNAL_SECRET_HEADER
 
 log = logging.getLogger(__name__)
@@ -54,4 +55,5 @@ class CatalogClient:
 
 
 def _unavailable() -> ApiError:
+    note_unavailable("catalog-service")  # this 503 is not Redis's doing
     return ApiError(503, "Sign-in is unavailable right now; please try again shortly.")

@@ -6,6 +6,7 @@ a missing good or link.
 """
 
 from flask import Blueprint, abort
+from shop_common.metrics import count_goods_added, count_goods_removed
 
 from .. import crud
 from ..auth import require_account, signed_in
@@ -49,6 +50,8 @@ def add_my_good(good_id: int):
         abort(404, f"Good {good_id} does not exist.")
     if added["added_at"] is None:  # removed again in between; the caller can retry
         abort(409, "The good was removed while being added; try again.")
+    if added["created"]:
+        count_goods_added()
     body = {**owned_good_json(added["good"], added["added_at"]), "owners_count": added["owners_count"]}
     return body, 201 if added["created"] else 200
 
@@ -60,4 +63,5 @@ def remove_my_good(good_id: int):
     result = crud.remove_my_good(user_id=identity.user_id, username=identity.username, good_id=good_id)
     if not result.removed:  # no such link, or no such account any more
         require_account(identity)
+    count_goods_removed(result.removed)
     return {"id": good_id, "owners_count": result.owners_count}
