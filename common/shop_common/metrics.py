@@ -128,8 +128,15 @@ def init_metrics(
 def _measured(inner: Callable[..., Iterable[bytes]], figures: _Figures) -> Callable[..., Iterable[bytes]]:
     def measured(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        # Served here, before Flask: a scrape must work while Redis or PostgreSQL is down.
-        if environ.get("PATH_INFO") == PATH and method in ("GET", "HEAD"):
+        # Served here, before Flask: a scrape must work while Redis or PostgreSQL is down. Only
+        # to direct callers (Prometheus on the backend network): a request that came through a
+        # proxy, which adds X-Forwarded-For, goes on to Flask and its 404, whatever the
+        # gateway's routes say.
+        if (
+            environ.get("PATH_INFO") == PATH
+            and method in ("GET", "HEAD")
+            and "HTTP_X_FORWARDED_FOR" not in environ
+        ):
             return _serve_metrics(method, start_response)
         started = perf_counter()
         status = "500"  # what the server answers if an error escapes every handler

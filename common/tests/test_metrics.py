@@ -199,6 +199,13 @@ def test_scrapes_are_served_before_the_app_and_not_counted():
     assert client.head("/metrics").get_data() == b""
 
 
+def test_metrics_are_not_served_through_a_proxy():
+    app, _ = make_app()
+    response = app.test_client().get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
 def test_metrics_off_means_no_endpoint_and_no_figures():
     app, service = make_app(enabled=False)
     client = app.test_client()
