@@ -6,7 +6,7 @@ into their own statement (`crud.ACCOUNT_MATCHES`) and call `require_account` onl
 statement found nothing, to tell a stale identity (401) from an empty result.
 """
 
-from flask import current_app, request
+from flask import current_app, g, request
 from shop_common.errors import ApiError
 from shop_common.identity import HEADER, Identity, verify_identity
 
@@ -21,6 +21,7 @@ def signed_in() -> Identity:
         raise ApiError(401, "Sign in first.")
     if not 1 <= identity.user_id <= MAX_ID:  # no such row can exist
         raise ApiError(401, "Your account no longer exists; sign in again.")
+    g.user_id = identity.user_id  # for the JSON log lines (shop_common.json_logs)
     return identity
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "forwarded_allow_ips",
     "graceful_timeout",
     "keepalive",
+    "logconfig_dict",
     "loglevel",
     "max_requests",
     "max_requests_jitter",
@@ -52,12 +53,24 @@ max_requests_jitter = max_requests // 10
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, not a temp file
 control_socket_disable = True  # gunicorn >= 25.1 would otherwise want a writable $HOME
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")  # whose X-Forwarded-* to trust
-accesslog = "-"
+accesslog: str | None = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The request id comes from the response header the app always sets (the gateway's, or one it
 # generated), so a line here matches the app's own log lines. No cookies are logged.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
+logconfig_dict: dict[str, Any] = {}
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    # One JSON object per line from every source: the app writes the request lines itself
+    # (shop_common.json_logs), so gunicorn's text access line goes, and its own lines (boot,
+    # worker exits) take the same JSON formatter.
+    accesslog = None
+    logconfig_dict = {
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False}
+        },
+        "formatters": {"generic": {"()": "shop_common.json_logs.JsonFormatter"}},
+    }
 # on_starting, child_exit and on_exit (imported above) give the metrics' worker files a fresh
 # tmpfs directory and drop a dead worker's share; see shop_common.gunicorn_metrics.
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import InternalServerError
 
 from .config import ServiceConfig
 from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
+from .json_logs import JsonFormatter, log_each_request, log_format, set_process_service
 from .metrics import Dependency, count_dependency_error
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -33,13 +34,17 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send every log line to stderr with the service name and the request id."""
+def configure_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
+    """Send every log line to stderr with the service name and the request id: text or JSON."""
     handler = logging.StreamHandler()
-    handler.addFilter(_RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter(f"%(asctime)s %(levelname)s {service} rid=%(request_id)s %(name)s: %(message)s")
-    )
+    if fmt == "json":
+        set_process_service(service)
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.addFilter(_RequestIdFilter())
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s %(levelname)s {service} rid=%(request_id)s %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -50,8 +55,11 @@ def new_app(import_name: str, service: str, config: ServiceConfig) -> Flask:
     app = Flask(import_name, static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the serializers' order; sorting costs
     app.config.update(config.flask_config())
-    configure_logging(service, config.log_level)
+    fmt = log_format()
+    configure_logging(service, config.log_level, fmt)
     init_request_plumbing(app)
+    if fmt == "json":
+        log_each_request(app)  # gunicorn's text access line is off in JSON mode (gunicorn_base)
     register_error_handlers(app)
     return app
 

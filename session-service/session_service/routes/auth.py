@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from shop_common.errors import ApiError
 from shop_common.identity import HEADER as IDENTITY_HEADER
 from shop_common.identity import sign_identity
@@ -31,6 +31,7 @@ def login() -> Response:
     carried = session.get(DATA)  # the visitor's data (e.g. recent_goods) survives sign-in; the id does not
     sessions.interface().start(session)  # new sid, creation time and CSRF token: no fixation
     session[USER] = {"id": user.id, "username": user.username}
+    g.user_id = user.id  # for the JSON log lines (shop_common.json_logs)
     session[LOGIN_AT] = sessions.login_time_now()
     if isinstance(carried, dict) and carried:
         session[DATA] = carried
@@ -99,6 +100,7 @@ def check_auth() -> tuple[str, int, dict[str, str]]:
     user = session.get(USER)
     if not user:
         raise ApiError(401, "Nobody is signed in.")
+    g.user_id = user["id"]
     method = request.headers.get("X-Original-Method", "GET").upper()
     if method in UNSAFE_METHODS and not token_matches(request.headers.get(CSRF_HEADER)):
         raise ApiError(403, "Missing or wrong X-CSRF-Token.", code="csrf_failed")
