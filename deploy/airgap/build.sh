@@ -3,6 +3,8 @@
 # for machines where no registry can be reached:
 #   airgap/debian:trixie  (debootstrap minbase, docker import)
 #   airgap/python:3.13-slim  airgap/postgres:17  airgap/redis:8  airgap/nginx:1.26
+#   and for the observability profile: airgap/prometheus, airgap/nginx-exporter,
+#   airgap/postgres-exporter, airgap/redis-exporter (Grafana has no Debian package: none for it)
 # Images whose inputs have not changed are not rebuilt. Writes the variables compose needs to
 # deploy/airgap/images.env (or $AIRGAP_IMAGES_ENV) and prints them.
 # Env: DEBIAN_MIRROR (default: the machine's apt mirror), AIRGAP_IMAGES_ENV.
@@ -66,9 +68,12 @@ build_base() {
 }
 
 # --- stand-ins ----------------------------------------------------------------------------------
-build_standin() {
-    local tag=$1 dir=$2 want ctx
+build_standin() {  # TAG DIR [NAME=VALUE build arguments...]
+    local tag=$1 dir=$2 want ctx args=()
+    shift 2
+    for arg in "$@"; do args+=(--build-arg "$arg"); done
     want=$(inputs_hash "$dir")
+    [[ $# -eq 0 ]] || want=$(printf '%s %s' "$want" "$*" | sha256sum | cut -c1-16)
     # The python image also depends on the host CA bundle it carries.
     if [[ $dir == python ]]; then
         want=$(printf '%s%s' "$want" "$(sha256sum </etc/ssl/certs/ca-certificates.crt)" | sha256sum | cut -c1-16)
@@ -86,7 +91,7 @@ build_standin() {
         cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-certificates.crt"
     fi
     log "building $tag"
-    docker build --quiet --label "airgap.inputs=$want" --build-arg "BASE_IMAGE=$base_image" \
+    docker build --quiet --label "airgap.inputs=$want" --build-arg "BASE_IMAGE=$base_image" "${args[@]}" \
         -t "$tag" "$ctx" >/dev/null || die "building $tag failed"
     log "built $tag"
 }
@@ -98,6 +103,10 @@ build_standin airgap/python:3.13-slim python
 build_standin airgap/postgres:17 postgres
 build_standin airgap/redis:8 redis
 build_standin airgap/nginx:1.26 nginx
+build_standin airgap/prometheus:2 prometheus
+build_standin airgap/nginx-exporter:1 exporter PACKAGE=prometheus-nginx-exporter PORT=9113
+build_standin airgap/postgres-exporter:0 exporter PACKAGE=prometheus-postgres-exporter PORT=9187
+build_standin airgap/redis-exporter:1 exporter PACKAGE=prometheus-redis-exporter PORT=9121
 
 cat >"$images_env" <<ENV
 # Written by deploy/airgap/build.sh: locally built stand-ins for the upstream images.
@@ -105,6 +114,10 @@ PYTHON_IMAGE=airgap/python:3.13-slim
 POSTGRES_IMAGE=airgap/postgres:17
 REDIS_IMAGE=airgap/redis:8
 NGINX_IMAGE=airgap/nginx:1.26
+PROMETHEUS_IMAGE=airgap/prometheus:2
+NGINX_EXPORTER_IMAGE=airgap/nginx-exporter:1
+POSTGRES_EXPORTER_IMAGE=airgap/postgres-exporter:0
+REDIS_EXPORTER_IMAGE=airgap/redis-exporter:1
 ENV
 log "done in $((SECONDS - start)) s; variables written to $images_env"
 grep -v '^#' "$images_env"
