@@ -54,8 +54,8 @@ ensure_swarm() {
     log "initialising a single-node swarm"
     local addr
     # The address of the default route: docker cannot choose when the host has several.
-    addr=$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
-    docker swarm init --advertise-addr "${addr:-127.0.0.1}" >/dev/null
+    addr=$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' || true)
+    docker swarm init ${addr:+--advertise-addr "$addr"} >/dev/null
     docker node update --label-add "$node_label=scripts/swarm.sh" "$(docker info --format '{{.Swarm.NodeID}}')" >/dev/null
 }
 
@@ -265,6 +265,8 @@ down() {
     if [[ -n $(docker node inspect --format "{{index .Spec.Labels \"$node_label\"}}" "$node") ]]; then
         if [[ -z $(docker service ls -q) ]]; then
             docker swarm leave --force >/dev/null
+            # `swarm init` made this bridge for the tasks' published ports; leaving keeps it.
+            docker network rm docker_gwbridge >/dev/null 2>&1 || true
             log "left the swarm scripts/swarm.sh had initialised"
         else
             log "other services run in the swarm: staying in it"
