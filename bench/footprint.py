@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -217,12 +216,7 @@ def main() -> None:
             result["compose"] = measure_compose(args.project, args.settle)
         except (RuntimeError, subprocess.TimeoutExpired) as error:
             result["compose_error"] = str(error)[:500]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "footprint.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(markdown(result))
-    if args.docs:
-        report.put_section(ROOT / "docs" / "benchmarks.md", "footprint", markdown(result))
-        bench.log("wrote the footprint section of docs/benchmarks.md")
+    report.publish(result, args.out, "footprint", markdown(result), args.docs)
 
 
 if __name__ == "__main__":

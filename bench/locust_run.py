@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import shutil
 import signal
@@ -171,12 +170,7 @@ def main() -> None:
         "rows": rows,
         "failures": failures,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "locust.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(markdown(result))
-    if args.docs:
-        report.put_section(ROOT / "docs" / "benchmarks.md", "locust", markdown(result))
-        bench.log("wrote the locust section of docs/benchmarks.md")
+    report.publish(result, args.out, "locust", markdown(result), args.docs)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """One shopper's journey through the gateway, for locust.
 
-    locust -f bench/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8080
+    locust -f bench/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:GATEWAY_PORT
 
 Browse goods, search as you type (one word, a keystroke at a time), view a good, sign in, add
 and remove a good, look at my goods, sign out; then again. Accounts: SHOP_BULK_USERS="first:last"
 uses bulk_<first>..bulk_<last> (password bulk-password-1, from `flask seed bulk`); otherwise the
 demo users alice, bob and carol. Each sign-in counts against the gateway's login rate limit per
-client address (10r/m burst 5 by default): run the stack with a loose one (bench/locust_run.py
+client address (a few a minute by default): run the stack with a loose one (bench/locust_run.py
 does; in compose set LOGIN_RATE / LOGIN_BURST).
 """
 

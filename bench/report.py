@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
 
 VERDICT = {True: "PASS", False: "**FAIL**", None: "n/a"}
 
 
-def cell(row: dict | None, metric: str, digits: int = 0) -> str:
+def cell(row: dict | None, metric: str, digits: int = 0, spread: str = "<sub>{}</sub>") -> str:
+    """The median of a metric's runs, then their min–max range put in `spread` (one run: no range)."""
     if not row or not row.get(metric):
         return "n/a"
     s = row[metric]
     if len(s["runs"]) == 1:
         return f"{s['median']:,.{digits}f}"
-    return f"{s['median']:,.{digits}f} <sub>{s['min']:,.{digits}f}–{s['max']:,.{digits}f}</sub>"
+    return f"{s['median']:,.{digits}f} " + spread.format(f"{s['min']:,.{digits}f}–{s['max']:,.{digits}f}")
 
 
 def value(row: dict | None, metric: str, part: str = "median") -> float | None:
@@ -62,6 +59,26 @@ def put_section(doc: Path, name: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     doc.write_text(text)
+
+
+def publish(result: dict, out: Path, name: str, text: str, docs: bool) -> None:
+    """Write out/NAME.json, print the section's markdown and, with `docs`, put it in docs/benchmarks.md."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(text)
+    if docs:
+        put_section(Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md", name, text)
+        print(f"wrote the {name} section of docs/benchmarks.md", flush=True)
+
+
+def pyplot():
+    """matplotlib's pyplot, drawing to files only; imported here, so the rest needs no matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def stack_note(meta: dict) -> str:
@@ -344,6 +361,7 @@ def throughput_chart(results: dict, path: Path) -> None:
         for r in results["endpoints"].values()
         if "na" not in r and r.get("rps_c64")
     ]
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(rows) + 1.5))
     for i, (_, row, ceiling) in enumerate(rows):
         top = value(ceiling, "rps_c64")
@@ -371,6 +389,7 @@ def throughput_chart(results: dict, path: Path) -> None:
 
 def scaling_chart(results: dict, path: Path) -> None:
     points = results["scaling"]
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, key, size, title in (
         (axes[0], "search", "goods", "search suggestions"),

@@ -30,14 +30,17 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import report  # bench/, beside this script
+from cpu import CpuMeter
+from shop_stack.compose import ComposeStack
+from shop_stack.local import LocalStack
+from shop_stack.system import ensure_binaries, find_binary, free_port, http_ok, wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
-sys.path.insert(0, str(ROOT / "stack"))
-from compose_stack import ComposeStack  # noqa: E402
-from cpu import CpuMeter  # noqa: E402
-
-from stack import DEV_INTERNAL_SECRET, LocalStack, find_binary, free_port, http_ok, wait_until  # noqa: E402
+# Every simulated client signs in from this one address: a login limit far above the default.
+LOGIN_RATE, LOGIN_BURST = "600r/m", 50
 
 # Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
 PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa sil sl sm ste ve wa wo"
@@ -61,18 +64,9 @@ def log(message: str) -> None:
 
 
 def ensure_wrk() -> str:
-    """Return the wrk binary, installing the Debian package when running as root."""
-    if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
-        log("installing wrk ...")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, env=env)
-        if not shutil.which("wrk"):
-            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
-    found = shutil.which("wrk")
-    if not found:
-        sys.exit("bench: wrk is missing; install it (apt-get install wrk)")
-    return found
+    """Return the wrk binary (scripts/setup.sh installs it when it can)."""
+    ensure_binaries({"wrk": "wrk"})
+    return shutil.which("wrk") or "wrk"
 
 
 def http(url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None):
@@ -100,18 +94,10 @@ def sign_in(gateway: str, username: str, password: str) -> tuple[str, str] | Non
     return cookie, json.loads(answer)["csrf_token"]
 
 
-def psql(stack: LocalStack | ComposeStack, sql: str) -> str:
-    if isinstance(stack, ComposeStack):
-        return stack.psql(sql)
-    cmd = [find_binary("psql") or "psql", stack.database_url, "-Atqc", sql]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def table_counts(stack: LocalStack | ComposeStack) -> dict[str, int]:
-    row = psql(
-        stack,
+    row = stack.psql(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM goods), "
-        "(SELECT count(*) FROM users_goods)",
+        "(SELECT count(*) FROM users_goods)"
     )
     users, goods, links = (int(x) for x in row.split("|"))
     return {"users": users, "goods": goods, "links": links}
@@ -121,24 +107,14 @@ def bulk_load(stack: LocalStack | ComposeStack, users: int, goods: int, links: i
     """Add rows with the catalog's bulk generator, then VACUUM so autovacuum stays out of the runs."""
     args = ["seed", "bulk", "--users", str(users), "--goods", str(goods), "--links", str(links)]
     args += ["--seed", str(seed)]
-    if isinstance(stack, ComposeStack):
-        stack.catalog_cli(args)  # in the catalog image, on the compose network
-    else:
-        env = {**os.environ, "DATABASE_URL": stack.database_url, "INTERNAL_SECRET": DEV_INTERNAL_SECRET}
-        cmd = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-        done = subprocess.run(cmd, env=env, cwd=ROOT / "catalog-service", capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"seed bulk failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    psql(stack, "VACUUM (ANALYZE) users")
-    psql(stack, "VACUUM (ANALYZE) goods")
-    psql(stack, "VACUUM (ANALYZE) users_goods")
+    stack.catalog_cli(args)  # compose: in the catalog image, on the compose network
+    for table in ("users", "goods", "users_goods"):
+        stack.psql(f"VACUUM (ANALYZE) {table}")
 
 
 def log_dir(stack: LocalStack | ComposeStack) -> Path:
     """The directory holding the stack's <part>.log files (compose: fetched from the containers now)."""
-    if isinstance(stack, ComposeStack):
-        stack.save_logs()
-    return stack.workdir / "logs"
+    return stack.save_logs() if isinstance(stack, ComposeStack) else stack.workdir / "logs"
 
 
 def worker_restarts(logs: Path, names: tuple[str, ...]) -> dict[str, int]:
@@ -348,7 +324,14 @@ def endpoints(goods: int, bulk_users: tuple[int, int], session: tuple[str, str] 
     users = {"first": str(bulk_users[0]), "last": str(bulk_users[1])}
     return [
         Endpoint("static", "static UI `/`", "get.lua", "nginx", options={"path": "/"}, target_ratio=0.8),
-        Endpoint("good", "GET one good", "good.lua", "hello", options=ids, target_ratio=0.6),
+        Endpoint(
+            "good",
+            "GET one good",
+            "by_id.lua",
+            "hello",
+            options={**ids, "path": "/api/catalog/goods/{id}"},
+            target_ratio=0.6,
+        ),
         Endpoint(
             "search",
             "search suggestions",
@@ -358,7 +341,12 @@ def endpoints(goods: int, bulk_users: tuple[int, int], session: tuple[str, str] 
             target_ratio=0.5,
         ),
         Endpoint(
-            "user_goods", "a user's goods page", "user_goods.lua", "hello", options=users, target_ratio=0.4
+            "user_goods",
+            "a user's goods page",
+            "by_id.lua",
+            "hello",
+            options={**users, "path": "/api/catalog/users/{id}/goods"},
+            target_ratio=0.4,
         ),
         Endpoint(
             "my_goods",
@@ -434,16 +422,16 @@ def run(args) -> dict:
     try:
         started = time.monotonic()
         if args.mode == "compose":
-            compose = ComposeStack("shop-bench", login_rate="600r/m", login_burst=50)
+            compose = ComposeStack("shop-bench", LOGIN_RATE, LOGIN_BURST)
             log(
                 "starting the compose stack (project shop-bench; the first run builds the images; "
                 f"output in {compose.workdir}/compose-up.out) ..."
             )
             stack = compose.start()
-            results["meta"].update(stack.versions())
+            results["meta"].update(compose_versions(compose))
         else:
             log("starting the local-process stack ...")
-            stack = LocalStack(login_rate="600r/m", login_burst=50).start()
+            stack = LocalStack(login_rate=LOGIN_RATE, login_burst=LOGIN_BURST).start()
         log(f"stack up in {time.monotonic() - started:.0f} s")
         ceilings = Ceilings(tmp).start()
         if isinstance(stack, LocalStack):
@@ -628,13 +616,34 @@ def machine_info(args) -> dict:
     }
 
 
+def compose_versions(stack: ComposeStack) -> dict:
+    """What a compose run measured: engine, Compose, the base images and the servers inside them."""
+
+    def first_line(*cmd: str) -> str:
+        with contextlib.suppress(Exception):
+            env = {**os.environ, **stack.env}
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+            return (done.stdout or done.stderr).strip().splitlines()[0]
+        return "?"
+
+    names = ("PYTHON_IMAGE", "NGINX_IMAGE", "POSTGRES_IMAGE", "REDIS_IMAGE")
+    images = {name: stack.env.get(name, "?") for name in names}
+    exec_in = ("docker", "compose", "-p", stack.project, "exec", "-T")
+    postgres = first_line(*exec_in, "postgres", "postgres", "--version")
+    redis = first_line(*exec_in, "redis", "redis-server", "--version").split(" sha=")[0]
+    return {
+        "project": stack.project,
+        "docker": first_line("docker", "version", "--format", "{{.Server.Version}}"),
+        "compose": first_line("docker", "compose", "version", "--short"),
+        "images": images,
+        "gateway_nginx": first_line(*exec_in, "gateway", "nginx", "-v").removeprefix("nginx version: "),
+        "postgres": f"{postgres} ({images['POSTGRES_IMAGE']})",
+        "redis": f"{redis} ({images['REDIS_IMAGE']})",
+    }
+
+
 def fmt(row: dict | None, metric: str, digits: int = 0) -> str:
-    if not row or not row.get(metric):
-        return "n/a"
-    s = row[metric]
-    if len(s["runs"]) == 1:
-        return f"{s['median']:,.{digits}f}"
-    return f"{s['median']:,.{digits}f} ({s['min']:,.{digits}f}–{s['max']:,.{digits}f})"
+    return report.cell(row, metric, digits, spread="({})")
 
 
 def print_summary(results: dict) -> None:
@@ -712,8 +721,7 @@ def main() -> None:
     if args.docs is None:
         args.docs = not args.quick
     if args.mode == "compose":
-        if not find_binary("nginx"):
-            sys.exit("bench: the ceilings run on the host and need nginx (apt-get install nginx)")
+        ensure_binaries({"nginx": "nginx"})  # the ceilings run on the host
         for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
             # The containers get gunicorn.conf.py's defaults; the hello ceiling must run the same.
             if os.environ.pop(name, None):
@@ -727,8 +735,6 @@ def main() -> None:
     print_summary(results)
     log(f"results: {args.out / 'results.json'}")
     if args.docs:
-        import report  # matplotlib is only needed here
-
         report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench")
         log("wrote docs/benchmarks.md and docs/bench/*.png")
 

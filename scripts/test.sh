@@ -22,6 +22,9 @@ $bin/pytest -q session-service/tests
 step "gateway tests (real nginx)"
 $bin/pytest -q tests/gateway
 
+step "stack tools: every default has one home; make run stops on Ctrl-C within 5 s (local processes)"
+$bin/pytest -q tests/tools
+
 step "metrics (shop_common) and Prometheus rules (promtool test rules)"
 $bin/pytest -q common/tests tests/observability
 

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
+from shop_stack.compose import ComposeStack
+from shop_stack.local import LocalStack
+from shop_stack.settings import setting
+from stack_client import LOGIN_BURST, LOGIN_RATE, Browser, Stack
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "stack"))
-sys.path.insert(0, str(ROOT / "scripts" / "docker"))
-
-from stack_client import LOGIN_BURST, LOGIN_RATE, Browser, Stack  # noqa: E402
-
-from stack import LocalStack  # noqa: E402
+# A fresh build pulls the base images and builds every service.
+UP_TIMEOUT = int(os.environ.get("STACK_COMPOSE_UP_TIMEOUT", "1500"))
 
 
 def docker_usable() -> bool:
@@ -79,9 +76,28 @@ def local_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
 
 
 def compose_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
-    from compose_support import compose_stack as run_compose  # scripts/docker, beside the shell scripts
+    """The compose project for the session; STACK_COMPOSE_KEEP=1 leaves it running for a look afterwards.
 
-    yield from run_compose(Stack, tests_failed)
+    Its `ps` and logs are saved and printed at teardown when a test failed (or STACK_COMPOSE_LOGS=1)."""
+    project = os.environ.get("STACK_COMPOSE_PROJECT") or f"shoptest{uuid.uuid4().hex[:8]}"
+    compose = ComposeStack(project, LOGIN_RATE, LOGIN_BURST, echo=True, up_timeout=UP_TIMEOUT).start()
+    failed = True
+    try:
+        yield Stack("compose", compose.gateway_url, compose.catalog_url, compose.session_url, compose=compose)
+        failed = False
+    finally:
+        if os.environ.get("STACK_COMPOSE_KEEP") == "1":
+            print(f"[stack] STACK_COMPOSE_KEEP=1: leaving project {project} running", flush=True)
+        else:
+            compose.stop(show_logs=failed or tests_failed() or os.environ.get("STACK_COMPOSE_LOGS") == "1")
+
+
+@pytest.fixture(scope="session")
+def internal_secret(stack: Stack) -> str:
+    """The secret both services share, to sign an X-Identity for a direct call: what the stack runs with."""
+    if stack.mode not in ("local", "compose"):
+        pytest.skip("needs a stack this session started")
+    return setting("INTERNAL_SECRET")
 
 
 @pytest.fixture

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import requests
+from shop_stack.compose import ComposeStack
+from shop_stack.local import LocalStack
 
 # The suite signs in often from one address, so it runs the gateway with a looser login
 # limit than production's default; the rate-limit test sends more than the burst.
@@ -20,9 +23,17 @@ class Stack:
     gateway_url: str
     catalog_url: str
     session_url: str
-    compose_project: str | None = None
-    compose_env: dict[str, str] = field(default_factory=dict)
-    local: Any = None  # the LocalStack in local mode
+    local: LocalStack | None = None  # local mode: the processes, their logs, the database URL
+    compose: ComposeStack | None = None  # compose mode: `docker compose` on the project, psql
+
+    @property
+    def compose_project(self) -> str | None:
+        return self.compose.project if self.compose else None
+
+    @property
+    def compose_env(self) -> dict[str, str]:
+        """What a `docker compose -p PROJECT` call needs in its environment to address this stack."""
+        return self.compose.env if self.compose else {}
 
 
 class Browser(requests.Session):
@@ -58,3 +69,12 @@ class Browser(requests.Session):
         body = dict(response.json())
         self.csrf_token = body["csrf_token"]
         return body
+
+
+def new_user(gateway_url: str, prefix: str) -> Browser:
+    """A browser signed in as a user made for it: PREFIX_ and 12 random hex digits."""
+    browser = Browser(gateway_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    browser.sign_up(name)
+    browser.sign_in(name)
+    return browser

@@ -44,7 +44,7 @@ build_base() {
     [[ $(id -u) -eq 0 ]] || die "building $base_image needs root (debootstrap)"
     if ! command -v debootstrap >/dev/null 2>&1; then
         log "installing debootstrap"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \
+        bash "$here/../../scripts/setup.sh" --packages debootstrap >/dev/null \
             || die "cannot install debootstrap"
     fi
     local root

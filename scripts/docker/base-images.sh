@@ -21,11 +21,15 @@ if [[ -n ${PYTHON_IMAGE:-} && -n ${NGINX_IMAGE:-} && -n ${POSTGRES_IMAGE:-} && -
     exit 0
 fi
 
-# The official images, as the Dockerfiles pin them (single source of truth) and compose defaults.
+# The official images, read where each is pinned: the Dockerfiles' ARG defaults, compose's defaults.
 dockerfile_default() { sed -n "s/^ARG $1=//p" "$2" | head -n 1; }
-python=$(dockerfile_default PYTHON_IMAGE services.Dockerfile)
-nginx=$(dockerfile_default NGINX_IMAGE gateway/Dockerfile)
-official=("${python:-python:3.13-slim}" "${nginx:-nginx:stable}" postgres:17 redis:8)
+compose_default() { sed -n "s/.*\${$1:-\([^}]*\)}.*/\1/p" docker-compose.yml | head -n 1; }
+official=(
+    "$(dockerfile_default PYTHON_IMAGE services.Dockerfile)"
+    "$(dockerfile_default NGINX_IMAGE gateway/Dockerfile)"
+    "$(compose_default POSTGRES_IMAGE)"
+    "$(compose_default REDIS_IMAGE)"
+)
 
 have_image() {
     docker image inspect "$1" >/dev/null 2>&1 && return 0

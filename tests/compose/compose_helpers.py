@@ -4,39 +4,32 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "docker"))
-
-from compose_support import SCALE_OVERRIDE, compose  # noqa: E402
 
 LONG_RUNNING = ("gateway", "catalog-service", "session-service", "postgres", "redis")
 PROJECT_CODE = ("gateway", "catalog-service", "session-service")
 
 
-class ComposeStack:
-    """The running compose project, as the tests drive it."""
+def docker(*args: str) -> str:
+    """`docker ARGS`, its output."""
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
+
+
+class ComposeProject:
+    """The compose project the session's stack runs, as these tests drive it."""
 
     def __init__(self, stack: Any) -> None:
         self.stack = stack
-        self.project: str = stack.compose_project
-        self.env: dict[str, str] = stack.compose_env
 
     def run(self, *args: str, scaled: bool = False, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        files = (SCALE_OVERRIDE,) if scaled else ()
-        return compose(self.project, self.env, *args, files=files, **kwargs)
+        return self.stack.compose.compose(*args, scaled=scaled, **kwargs)
 
     def container_ids(self, service: str) -> list[str]:
         out = self.run("ps", "-q", service, capture_output=True).stdout
         return out.split()
 
     def inspect(self, container_id: str) -> dict[str, Any]:
-        out = subprocess.run(
-            ["docker", "inspect", container_id], check=True, capture_output=True, text=True
-        ).stdout
-        return dict(json.loads(out)[0])
+        return dict(json.loads(docker("inspect", container_id))[0])
 
     def wait_healthy(self) -> None:
         """`up -d --wait` on the plain file: the stack as the session fixture started it."""

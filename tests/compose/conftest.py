@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from compose_helpers import ComposeStack
+from compose_helpers import ComposeProject
 
 
 @pytest.fixture(autouse=True)
@@ -15,5 +15,5 @@ def _compose_only(stack: Any) -> None:
 
 
 @pytest.fixture
-def compose_stack(stack: Any) -> ComposeStack:
-    return ComposeStack(stack)
+def project(stack: Any) -> ComposeProject:
+    return ComposeProject(stack)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from compose_helpers import ComposeStack
+from compose_helpers import ComposeProject
 
 REPLICAS = 3
 
@@ -23,20 +23,18 @@ def served_by(url: str, **kwargs: Any) -> str | None:
 
 
 @pytest.fixture
-def three_catalog_replicas(compose_stack: ComposeStack) -> Iterator[ComposeStack]:
-    # deploy/compose/scale.yml: replicas get ephemeral host ports instead of sharing 8001.
-    compose_stack.run(
-        "up", "-d", "--wait", "--no-build", "--scale", f"catalog-service={REPLICAS}", scaled=True
-    )
+def three_catalog_replicas(project: ComposeProject) -> Iterator[ComposeProject]:
+    # deploy/compose/scale.yml: replicas get ephemeral host ports instead of sharing CATALOG_PORT.
+    project.run("up", "-d", "--wait", "--no-build", "--scale", f"catalog-service={REPLICAS}", scaled=True)
     try:
-        yield compose_stack
+        yield project
     finally:
-        compose_stack.run("up", "-d", "--wait", "--no-build", "--scale", "catalog-service=1", scaled=True)
-        compose_stack.run("up", "-d", "--wait", "--no-build")  # back to the fixed port for later tests
+        project.run("up", "-d", "--wait", "--no-build", "--scale", "catalog-service=1", scaled=True)
+        project.run("up", "-d", "--wait", "--no-build")  # back to the fixed port for later tests
 
 
 def test_scaled_catalog_serves_through_the_gateway_and_spreads_the_load(
-    three_catalog_replicas: ComposeStack,
+    three_catalog_replicas: ComposeProject,
 ) -> None:
     assert len(three_catalog_replicas.container_ids("catalog-service")) == REPLICAS
     url = three_catalog_replicas.stack.gateway_url + "/api/catalog/goods?limit=1"
@@ -52,15 +50,15 @@ def test_scaled_catalog_serves_through_the_gateway_and_spreads_the_load(
 
 
 def test_recreated_session_service_is_picked_up_without_restarting_the_gateway(
-    compose_stack: ComposeStack, signed_in: Any
+    project: ComposeProject, signed_in: Any
 ) -> None:
-    gateway_id = compose_stack.container_ids("gateway")[0]
-    gateway_started = compose_stack.inspect(gateway_id)["State"]["StartedAt"]
-    url = compose_stack.stack.gateway_url + "/api/session/me"
+    gateway_id = project.container_ids("gateway")[0]
+    gateway_started = project.inspect(gateway_id)["State"]["StartedAt"]
+    url = project.stack.gateway_url + "/api/session/me"
     before = served_by(url, cookies=signed_in.cookies)
     assert before, "session-service does not answer through the gateway"
 
-    compose_stack.run("up", "-d", "--wait", "--no-build", "--force-recreate", "--no-deps", "session-service")
+    project.run("up", "-d", "--wait", "--no-build", "--force-recreate", "--no-deps", "session-service")
 
     after = None
     deadline = time.monotonic() + 60
@@ -70,7 +68,7 @@ def test_recreated_session_service_is_picked_up_without_restarting_the_gateway(
             break
         time.sleep(0.5)
     assert after and after != before, "the gateway still does not reach the new session-service container"
-    assert compose_stack.container_ids("gateway") == [gateway_id]
-    assert compose_stack.inspect(gateway_id)["State"]["StartedAt"] == gateway_started
+    assert project.container_ids("gateway") == [gateway_id]
+    assert project.inspect(gateway_id)["State"]["StartedAt"] == gateway_started
     # the session lives in Redis, so the new container knows the signed-in user
     assert signed_in.get("/api/session/me").status_code == 200

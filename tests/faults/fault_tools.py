@@ -6,7 +6,6 @@ import contextlib
 import os
 import random
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +15,6 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_SERVICE = {
     "postgres": "postgres",
     "redis": "redis",
@@ -24,7 +22,16 @@ COMPOSE_SERVICE = {
     "session": "session-service",
     "gateway": "gateway",
 }
-SCALE_OVERRIDE = ROOT / "deploy" / "compose" / "scale.yml"
+
+
+@dataclass
+class Outage:
+    """When a part was down and whether the service behind it came back."""
+
+    down_from: float
+    down_until: float
+    back_at: float
+    recovered: float | None  # seconds from back_at until ready again; None if not within the limit
 
 
 class Faults:
@@ -35,19 +42,9 @@ class Faults:
         self.mode = stack.mode
 
     def compose(self, *args: str, scaled: bool = False, timeout: float = 300) -> str:
-        cmd = ["docker", "compose", "-p", self.stack.compose_project]
-        if scaled:
-            cmd += ["-f", str(ROOT / "docker-compose.yml"), "-f", str(SCALE_OVERRIDE)]
-        result = subprocess.run(
-            [*cmd, *args],
-            cwd=ROOT,
-            env={**os.environ, **self.stack.compose_env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=True,
-        )
-        return result.stdout
+        """`docker compose ARGS` on the stack's project; its output."""
+        done = self.stack.compose.compose(*args, scaled=scaled, capture_output=True, timeout=timeout)
+        return str(done.stdout)
 
     def stop(self, part: str) -> None:
         """Graceful stop (SIGTERM / `docker compose stop`)."""
@@ -61,6 +58,21 @@ class Faults:
             self.stack.local.restart_part(part)
         else:
             self.compose("start", COMPOSE_SERVICE[part])
+
+    def outage(self, part: str, seconds: float, ready_url: str, recovery: float) -> Outage:
+        """With traffic flowing: 1 s as usual, `part` down for `seconds`, then started again.
+
+        Waits until `ready_url` answers 200 (at most `recovery` s), then 1 s more of traffic."""
+        time.sleep(1.0)
+        self.stop(part)
+        down_from = time.monotonic()
+        time.sleep(seconds)
+        down_until = time.monotonic()
+        self.start(part)
+        back_at = time.monotonic()
+        recovered = wait_for(lambda: requests.get(ready_url, timeout=3).status_code == 200, recovery)
+        time.sleep(1.0)
+        return Outage(down_from, down_until, back_at, recovered)
 
 
 def kill_tree(pid: int) -> None:

@@ -70,23 +70,16 @@ def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
     )
     writes = Traffic(writer(signed_in, goods, ledger, rng), threads=3)
     with readers, writes:
-        time.sleep(1.0)
-        faults.stop("postgres")
-        down_from = time.monotonic()
-        time.sleep(OUTAGE)
-        down_until = time.monotonic()
-        faults.start("postgres")
-        back_at = time.monotonic()
-        recovered = wait_for(
-            lambda: requests.get(f"{stack.catalog_url}/goods?limit=1", timeout=3).status_code == 200, RECOVERY
-        )
-        time.sleep(1.0)
+        outage = faults.outage("postgres", OUTAGE, f"{stack.catalog_url}/goods?limit=1", RECOVERY)
     outcomes = readers.outcomes + writes.outcomes
     assert_quick_and_clean(outcomes, {200, 201, 204, 503})
-    during = readers.between(down_from, down_until) + writes.between(down_from, down_until)
+    during = readers.between(outage.down_from, outage.down_until)
+    during += writes.between(outage.down_from, outage.down_until)
     assert during and all(o.status == 503 for o in during), describe(during)
-    assert recovered is not None, f"catalog-service not serving {RECOVERY} s after PostgreSQL came back"
-    late = [o for o in readers.after(back_at + RECOVERY)]
+    assert outage.recovered is not None, (
+        f"catalog-service not serving {RECOVERY} s after PostgreSQL came back"
+    )
+    late = [o for o in readers.after(outage.back_at + RECOVERY)]
     assert all(o.status == 200 for o in late), describe(late)
     check_no_lost_writes(stack, signed_in, user_id, ledger)
 
@@ -109,22 +102,12 @@ def test_session_answers_503_during_a_redis_restart_and_nobody_is_signed_out(
 
     traffic = Traffic(call, threads=3)
     with traffic:
-        time.sleep(1.0)
-        faults.stop("redis")
-        down_from = time.monotonic()
-        time.sleep(OUTAGE)
-        down_until = time.monotonic()
-        faults.start("redis")
-        back_at = time.monotonic()
-        recovered = wait_for(
-            lambda: requests.get(f"{stack.session_url}/readyz", timeout=3).status_code == 200, RECOVERY
-        )
-        time.sleep(1.0)
+        outage = faults.outage("redis", OUTAGE, f"{stack.session_url}/readyz", RECOVERY)
     assert_quick_and_clean(traffic.outcomes, {200, 503})
-    during = traffic.between(down_from, down_until)
+    during = traffic.between(outage.down_from, outage.down_until)
     assert during and all(o.status == 503 for o in during), describe(during)
-    assert recovered is not None, f"session-service not ready {RECOVERY} s after Redis came back"
-    late = traffic.after(back_at + RECOVERY)
+    assert outage.recovered is not None, f"session-service not ready {RECOVERY} s after Redis came back"
+    late = traffic.after(outage.back_at + RECOVERY)
     assert all(o.status == 200 for o in late), describe(late)
     for n, browser in enumerate(browsers):
         me = browser.get("/api/session/me")
@@ -188,8 +171,8 @@ def test_killing_one_of_two_catalog_replicas_loses_no_request(
     check_no_lost_writes(stack, signed_in, user_id, ledger)
 
 
-def hold_goods_lock(stack: Any, seconds: float) -> Any:
-    """Lock the goods table for `seconds` in another connection; returns something to wait on."""
+def hold_goods_lock(stack: Any, seconds: float) -> threading.Thread:
+    """Lock the goods table for `seconds` in another connection; the thread ends when it is released."""
     if stack.mode == "local":
         import psycopg2
 
@@ -205,33 +188,16 @@ def hold_goods_lock(stack: Any, seconds: float) -> Any:
         thread = threading.Thread(target=release, daemon=True)
         thread.start()
         return thread
-    env = stack.compose_env
-    user, db = env.get("POSTGRES_USER", "shop"), env.get("POSTGRES_DB", "shop")
-    psql = [
-        "docker",
-        "compose",
-        "-p",
-        stack.compose_project,
-        "exec",
-        "-T",
-        "postgres",
-        "psql",
-        "-U",
-        user,
-        "-d",
-        db,
-    ]
     sql = f"BEGIN; LOCK TABLE goods IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT;"
-    proc = subprocess.Popen([*psql, "-c", sql], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    thread = threading.Thread(target=stack.compose.psql, args=(sql,), daemon=True)
+    thread.start()
     held = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
     held += " WHERE c.relname = 'goods' AND l.mode = 'AccessExclusiveLock' AND l.granted"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # docker exec takes a while: wait until the lock is really held
-        out = subprocess.run([*psql, "-At", "-c", held], capture_output=True, text=True, timeout=20).stdout
-        if out.strip() == "1":
-            return proc
+        if stack.compose.psql(held) == "1":
+            return thread
         time.sleep(0.2)
-    proc.kill()
     raise AssertionError("could not take the lock on goods")
 
 
@@ -256,9 +222,6 @@ def test_sigterm_lets_the_in_flight_request_finish(stack: Any, faults: Faults) -
         assert outcome is not None and outcome.status == 200, outcome
         assert outcome.elapsed >= 1.0, "the request was not held in flight; the test proves nothing"
     finally:
-        if isinstance(lock, threading.Thread):
-            lock.join(timeout=10)
-        else:
-            lock.wait(timeout=20)
+        lock.join(timeout=20)
         faults.start("catalog")
         assert wait_for(lambda: requests.get(f"{stack.catalog_url}/readyz", timeout=3).status_code == 200, 60)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
-from stack_client import Browser
-
-from stack import DEV_INTERNAL_SECRET
-
-# docker-compose.yml's default when no .env overrides it
-COMPOSE_INTERNAL_SECRET = "dev-only-internal-secret-change-me-0123456789"
+from stack_client import Browser, new_user
 
 
 def load_schema(url: str) -> Any:
@@ -36,19 +29,7 @@ def session_schema(stack: Any) -> Any:
 @pytest.fixture(scope="session")
 def fuzz_user(stack: Any) -> Browser:
     """One signed-in user whose cookie and CSRF token the generated unsafe calls carry."""
-    browser = Browser(stack.gateway_url)
-    name = "fz_" + uuid.uuid4().hex[:12]
-    browser.sign_up(name)
-    browser.sign_in(name)
-    return browser
-
-
-@pytest.fixture(scope="session")
-def internal_secret(stack: Any) -> str:
-    if stack.mode == "compose":
-        # compose reads it from the environment (or .env), else the file's default
-        return os.environ.get("INTERNAL_SECRET", COMPOSE_INTERNAL_SECRET)
-    return DEV_INTERNAL_SECRET
+    return new_user(stack.gateway_url, "fz")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from stack_client import Browser
+from stack_client import Browser, new_user
 
 ROUTES = {
     # name: (service, path) -- the gateway adds /api/<service>
@@ -48,11 +48,7 @@ class Target:
 @pytest.fixture(scope="module")
 def module_user(stack: Any) -> Browser:
     """One signed-in user for the whole module: signing up is slow on purpose (argon2)."""
-    browser = Browser(stack.gateway_url)
-    name = "bi_" + uuid.uuid4().hex[:12]
-    browser.sign_up(name)
-    browser.sign_in(name)
-    return browser
+    return new_user(stack.gateway_url, "bi")
 
 
 @pytest.fixture(params=["direct", "gateway"])

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from stack_client import Browser
+from stack_client import Browser, new_user
 
 HOSTILE = [
     "'; DROP TABLE goods; --",
@@ -25,11 +25,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def author(stack: Any) -> Browser:
-    browser = Browser(stack.gateway_url)
-    name = "in_" + uuid.uuid4().hex[:12]
-    browser.sign_up(name)
-    browser.sign_in(name)
-    return browser
+    return new_user(stack.gateway_url, "in")
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -58,8 +58,8 @@ def start_gateway(nginx_bin: str, static_root: Path) -> Iterator[Any]:
     """Start extra gateways with their own upstreams or flags; all are stopped afterwards."""
     started: list[Gateway] = []
 
-    def start(catalog: str, session: str, *extra: str) -> Gateway:
-        gw = Gateway(nginx_bin, catalog, session, static_root, *extra)
+    def start(catalog: str, session: str, **env: str) -> Gateway:
+        gw = Gateway(nginx_bin, catalog, session, static_root, **env)
         started.append(gw)
         return gw
 

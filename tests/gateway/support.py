@@ -1,50 +1,53 @@
-"""Helpers for the gateway's own tests: fake services and an nginx started from render.py's output."""
+"""Helpers for the gateway's own tests: fake services and an nginx started from render.sh's output."""
 
-import importlib.util
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import requests
+from shop_stack.settings import defaults
+from shop_stack.system import find_binary, free_port
 
 REPO = Path(__file__).resolve().parents[2]
-RENDER = REPO / "gateway" / "render.py"
+RENDER = REPO / "gateway" / "render.sh"
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # The gateways under test listen on loopback; never send that through a configured proxy.
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 
 
-def load_render() -> ModuleType:
-    """gateway/render.py as a module (it is a script, not part of a package)."""
-    spec = importlib.util.spec_from_file_location("gateway_render", RENDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def render(out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run gateway/render.sh into `out` with the login limit's defaults and `env` on top."""
+    settings = {name: defaults()[name] for name in ("LOGIN_RATE", "LOGIN_BURST")}
+    return subprocess.run(
+        ["sh", str(RENDER)],
+        env={**os.environ, **settings, "GATEWAY_CONF_DIR": str(out), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def fake_nginx(directory: Path, version: str) -> str:
+    """A directory holding an `nginx` that only reports `version`: put it first on PATH for render.sh."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "nginx").write_text(f"#!/bin/sh\necho 'nginx version: nginx/{version}' >&2\n")
+    (directory / "nginx").chmod(0o755)
+    return f"{directory}:{os.environ['PATH']}"
 
 
 def find_nginx() -> str | None:
     """The nginx on PATH, else Debian's /usr/sbin/nginx."""
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return find_binary("nginx")
 
 
 def world_readable_dir(prefix: str) -> Path:
@@ -129,31 +132,25 @@ class FakeService:
 
 
 class Gateway:
-    """nginx started from a config that render.py wrote into a temp dir."""
+    """nginx started from a config that render.sh wrote into a temp dir (local mode unless `env` says)."""
 
-    def __init__(self, nginx: str, catalog: str, session: str, static_root: Path, *extra: str) -> None:
+    def __init__(self, nginx: str, catalog: str, session: str, static_root: Path, **env: str) -> None:
         self.conf = world_readable_dir("gateway-conf-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        subprocess.run(
-            [
-                sys.executable,
-                str(RENDER),
-                "--out",
-                str(self.conf),
-                "--listen",
-                f"127.0.0.1:{self.port}",
-                "--catalog",
-                catalog,
-                "--session",
-                session,
-                "--static-root",
-                str(static_root),
-                *extra,
-            ],
-            check=True,
-            capture_output=True,
+        rendered = render(
+            self.conf,
+            **{
+                "GATEWAY_LISTEN": f"127.0.0.1:{self.port}",
+                "CATALOG_UPSTREAM": catalog,
+                "SESSION_UPSTREAM": session,
+                "GATEWAY_STATIC_ROOT": str(static_root),
+                "NGINX_RESOLVER": "off",
+                **env,
+            },
         )
+        if rendered.returncode != 0:
+            raise RuntimeError(f"render.sh failed: {rendered.stderr}")
         self.log = open(self.conf / "stdout.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [nginx, "-p", str(self.conf), "-c", str(self.conf / "nginx.conf"), "-e", "stderr"]

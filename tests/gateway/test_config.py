@@ -1,35 +1,31 @@
-"""The rendered configs pass `nginx -t`, and the container entry point writes what render.py writes."""
+"""render.sh, the gateway's one config generator (local stack and container), and `nginx -t` on its output."""
 
-import os
+import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .support import RENDER, REPO, load_render, world_readable_dir
+from .support import REPO, fake_nginx, render, world_readable_dir
 
-render_module = load_render()
-
-ENTRYPOINT = REPO / "gateway" / "docker-entrypoint.sh"
-DOCKER_ARGS = [
-    "--listen",
-    "8080",
-    "--catalog",
-    "catalog-service:8000",
-    "--session",
-    "session-service:8000",
-    "--static-root",
-    "/srv/static-ui",
-    "--resolver",
-    "127.0.0.11",
-]
+CONF = REPO / "gateway" / "conf"
+CONTAINER = {  # what the image sees: render.sh's defaults (compose's service names) and Docker's DNS
+    "GATEWAY_STATIC_ROOT": "/srv/static-ui",
+    "NGINX_RESOLVER": "127.0.0.11",
+}
+LOCAL = {
+    "GATEWAY_LISTEN": "18080",
+    "CATALOG_UPSTREAM": "127.0.0.1:18001",
+    "SESSION_UPSTREAM": "127.0.0.1:18002",
+    "NGINX_RESOLVER": "off",
+}
 
 
-def render(out: Path, *args: str) -> str:
-    subprocess.run([sys.executable, str(RENDER), "--out", str(out), *args], check=True, capture_output=True)
+def render_ok(out: Path, **env: str) -> str:
+    result = render(out, **env)
+    assert result.returncode == 0, result.stderr
     return (out / "runtime.conf").read_text()
 
 
@@ -42,8 +38,10 @@ def nginx_test(nginx: str, conf: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def without_header_line(text: str) -> str:
-    return text.split("\n", 1)[1]
+def nginx_version(nginx: str) -> tuple[int, ...]:
+    text = subprocess.run([nginx, "-v"], capture_output=True, text=True, check=False).stderr
+    match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", text)
+    return tuple(int(part) for part in match.groups()) if match else (0, 0, 0)
 
 
 @pytest.fixture
@@ -54,19 +52,21 @@ def out() -> Iterator[Path]:
 
 
 def test_local_mode_passes_nginx_t(nginx_bin, out, static_root):
-    runtime = render(
-        out,
-        *("--listen", "18080", "--catalog", "127.0.0.1:18001", "--session", "127.0.0.1:18002"),
-        *("--static-root", str(static_root)),
-    )
+    runtime = render_ok(out, **LOCAL, GATEWAY_STATIC_ROOT=str(static_root))
     assert "server 127.0.0.1:18001;" in runtime
     assert "resolver" not in runtime
     result = nginx_test(nginx_bin, out)
     assert result.returncode == 0, result.stderr
 
 
-def test_docker_mode_for_old_nginx_resolves_names_per_request(nginx_bin, out):
-    runtime = render(out, *DOCKER_ARGS, "--nginx-version", "1.22.1")
+def test_local_mode_lists_every_replica_in_one_group(out, static_root):
+    catalog = "127.0.0.1:18001,127.0.0.1:18003"
+    runtime = render_ok(out, **{**LOCAL, "CATALOG_UPSTREAM": catalog}, GATEWAY_STATIC_ROOT=str(static_root))
+    assert "    server 127.0.0.1:18001;\n    server 127.0.0.1:18003;\n    keepalive 16;" in runtime
+
+
+def test_docker_mode_for_old_nginx_resolves_names_per_request(nginx_bin, out, tmp_path):
+    runtime = render_ok(out, **CONTAINER, PATH=fake_nginx(tmp_path, "1.22.1"))
     assert "resolver 127.0.0.11 valid=10s ipv6=off;" in runtime
     assert "default  catalog-service:8000;" in runtime
     assert "upstream" not in runtime  # a static upstream would pin the addresses seen at start
@@ -74,85 +74,106 @@ def test_docker_mode_for_old_nginx_resolves_names_per_request(nginx_bin, out):
     assert result.returncode == 0, result.stderr
 
 
-def test_docker_mode_for_new_nginx_uses_upstream_resolve(nginx_bin, out):
-    runtime = render(out, *DOCKER_ARGS, "--nginx-version", "1.30.4")
+def test_docker_mode_for_new_nginx_uses_upstream_resolve(nginx_bin, out, tmp_path):
+    runtime = render_ok(out, **CONTAINER, PATH=fake_nginx(tmp_path, "1.30.4"))
     assert "zone catalog_service 64k;" in runtime
     assert "server catalog-service:8000 resolve;" in runtime
     assert "default  catalog_service;" in runtime
-    version = render_module.local_nginx_version()
-    if version is None or version < render_module.RESOLVE_SINCE:
+    version = nginx_version(nginx_bin)
+    if version < (1, 27, 3):
         pytest.skip(f"local nginx {version} predates `resolve` (1.27.3); content checked only")
     result = nginx_test(nginx_bin, out)
     assert result.returncode == 0, result.stderr
 
 
-def test_rate_and_burst_flags_reach_the_config(out):
-    runtime = render(out, *DOCKER_ARGS, "--login-rate", "3r/s", "--login-burst", "0")
+@pytest.mark.parametrize(
+    ("version", "mode"),
+    [
+        ("1.22.1", "variable"),
+        ("1.26.3", "variable"),
+        ("1.27.3", "resolve"),
+        ("1.30.4", "resolve"),
+        ("x", "variable"),
+    ],
+)
+def test_the_nginx_version_picks_the_container_mode(out, tmp_path, version, mode):
+    runtime = render_ok(out, **CONTAINER, PATH=fake_nginx(tmp_path, version))
+    assert runtime.startswith(f"# Generated by gateway/render.sh (mode: {mode});")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(p.name for p in CONF.iterdir()), "runtime.conf"]
+    )
+
+
+def test_rate_and_burst_reach_the_config(out):
+    runtime = render_ok(out, **CONTAINER, LOGIN_RATE="3r/s", LOGIN_BURST="0")
     assert "rate=3r/s;" in runtime
     assert "burst=0 nodelay;" in runtime
 
 
-@pytest.mark.parametrize("bad", [["--catalog", "nope"], ["--login-rate", "10/m"], ["--static-root", "/a b"]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"CATALOG_UPSTREAM": "nope"},
+        {"CATALOG_UPSTREAM": "a:1,,b:2"},
+        {"SESSION_UPSTREAM": "a:123456"},
+        {"LOGIN_RATE": "10/m"},
+        {"LOGIN_RATE": ""},  # the image has no default of its own: docker-compose.yml gives it
+        {"LOGIN_BURST": "-1"},
+        {"GATEWAY_LISTEN": "x"},
+        {"GATEWAY_STATIC_ROOT": "/a b"},
+        {"GATEWAY_STATIC_ROOT": "relative"},
+        {"CATALOG_UPSTREAM": "a:1,b:2", "NGINX_RESOLVER": "127.0.0.11"},  # a list needs fixed addresses
+    ],
+)
 def test_render_refuses_bad_input(out, bad):
-    args = ["--listen", "1", "--catalog", "a:1", "--session", "b:2", "--static-root", "/srv", *bad]
-    result = subprocess.run(
-        [sys.executable, str(RENDER), "--out", str(out), *args], capture_output=True, text=True, check=False
-    )
+    result = render(out, **{**LOCAL, "GATEWAY_STATIC_ROOT": "/srv", **bad})
     assert result.returncode == 2
-    assert bad[0] in result.stderr
+    assert f"gateway: {next(iter(bad))}:" in result.stderr
+    assert not (out / "runtime.conf").exists()
 
 
-@pytest.mark.parametrize("version", ["1.22.1", "1.26.3", "1.27.3", "1.30.4"])
-def test_entrypoint_writes_what_render_writes(tmp_path, out, version):
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    (fake_bin / "nginx").write_text(f"#!/bin/sh\necho 'nginx version: nginx/{version}' >&2\n")
-    (fake_bin / "nginx").chmod(0o755)
+def test_the_image_runs_render_sh_before_its_command(out, tmp_path):
+    dockerfile = (REPO / "gateway" / "Dockerfile").read_text()
+    assert "COPY gateway/render.sh /etc/nginx/gateway/render.sh" in dockerfile
+    assert 'ENTRYPOINT ["/bin/sh", "/etc/nginx/gateway/render.sh"]' in dockerfile
+    # As the entry point: render, then exec the command (here a check that the config is there).
     resolv = tmp_path / "resolv.conf"
-    resolv.write_text("# written by docker\nsearch example\nnameserver 127.0.0.11\noptions ndots:0\n")
-    entry_out = tmp_path / "entry"
+    resolv.write_text("nameserver 127.0.0.11\n")
     env = {
-        **os.environ,
-        "PATH": f"{fake_bin}:{os.environ['PATH']}",
-        "GATEWAY_CONF_SRC": str(REPO / "gateway" / "conf"),
-        "GATEWAY_CONF_DIR": str(entry_out),
+        **CONTAINER,
+        "NGINX_RESOLVER": "",
         "GATEWAY_RESOLV_CONF": str(resolv),
+        "GATEWAY_CONF_DIR": str(out),
+        "LOGIN_RATE": "1r/s",
+        "LOGIN_BURST": "1",
+        "PATH": fake_nginx(tmp_path, "1.30.4"),
     }
-    subprocess.run(["sh", str(ENTRYPOINT), "true"], env=env, check=True)
-
-    expected = render(out, *DOCKER_ARGS, "--nginx-version", version)
-    assert without_header_line((entry_out / "runtime.conf").read_text()) == without_header_line(expected)
-    assert sorted(p.name for p in entry_out.iterdir()) == sorted(p.name for p in out.iterdir())
-
-
-def test_entrypoint_output_passes_nginx_t(nginx_bin, tmp_path, out):
-    conf = out
-    resolv = tmp_path / "resolv.conf"
-    resolv.write_text("nameserver 127.0.0.11\nnameserver ::1\n")
-    env = {
-        **os.environ,
-        "PATH": f"{Path(nginx_bin).parent}:{os.environ['PATH']}",
-        "GATEWAY_CONF_SRC": str(REPO / "gateway" / "conf"),
-        "GATEWAY_CONF_DIR": str(conf),
-        "GATEWAY_RESOLV_CONF": str(resolv),
-        "LOGIN_RATE": "2r/s",
-        "LOGIN_BURST": "9",
-    }
-    subprocess.run(["sh", str(ENTRYPOINT), "true"], env=env, check=True)
-    runtime = (conf / "runtime.conf").read_text()
-    assert "resolver 127.0.0.11 [::1] valid=10s ipv6=off;" in runtime
-    assert "rate=2r/s;" in runtime and "burst=9 nodelay;" in runtime
-    result = nginx_test(nginx_bin, conf)
+    command = ["sh", "-c", 'test -f "$GATEWAY_CONF_DIR/runtime.conf"']
+    result = subprocess.run(["sh", str(REPO / "gateway" / "render.sh"), *command], env=env, check=False)
     assert result.returncode == 0, result.stderr
 
 
-def test_entrypoint_fails_clearly_without_a_nameserver(tmp_path):
+def test_container_output_with_nameservers_from_resolv_conf_passes_nginx_t(nginx_bin, tmp_path, out):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# written by docker\nsearch example\nnameserver 127.0.0.11\nnameserver ::1\n")
+    runtime = render_ok(
+        out,
+        **{**CONTAINER, "NGINX_RESOLVER": ""},
+        GATEWAY_RESOLV_CONF=str(resolv),
+        LOGIN_RATE="2r/s",
+        LOGIN_BURST="9",
+        PATH=fake_nginx(tmp_path / "bin", "1.22.1"),
+    )
+    assert "resolver 127.0.0.11 [::1] valid=10s ipv6=off;" in runtime
+    assert "rate=2r/s;" in runtime and "burst=9 nodelay;" in runtime
+    result = nginx_test(nginx_bin, out)
+    assert result.returncode == 0, result.stderr
+
+
+def test_container_mode_fails_clearly_without_a_nameserver(tmp_path, out):
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("search example\n")
-    env = {**os.environ, "GATEWAY_CONF_DIR": str(tmp_path / "c"), "GATEWAY_RESOLV_CONF": str(resolv)}
-    result = subprocess.run(
-        ["sh", str(ENTRYPOINT), "true"], env=env, capture_output=True, text=True, check=False
-    )
+    result = render(out, **{**CONTAINER, "NGINX_RESOLVER": ""}, GATEWAY_RESOLV_CONF=str(resolv))
     assert result.returncode == 1
     assert "NGINX_RESOLVER" in result.stderr
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from .support import FakeService
+from .support import FakeService, fake_nginx
 
 
 class FakeDns:
@@ -72,7 +72,7 @@ def replicas() -> Iterator[list[FakeService]]:
     second.stop()
 
 
-def test_names_are_resolved_per_request_and_every_replica_is_used(start_gateway, replicas):
+def test_names_are_resolved_per_request_and_every_replica_is_used(start_gateway, replicas, tmp_path):
     port = replicas[0].server.server_address[1]
     # session-service has no record yet, as while compose is still starting it.
     dns = FakeDns({"catalog-service": ["127.0.0.1", "127.0.0.2"]})
@@ -80,7 +80,8 @@ def test_names_are_resolved_per_request_and_every_replica_is_used(start_gateway,
         gw = start_gateway(
             f"catalog-service:{port}",
             "session-service:8000",
-            *("--resolver", dns.address, "--nginx-version", "1.22.1"),
+            NGINX_RESOLVER=dns.address,
+            PATH=fake_nginx(tmp_path, "1.22.1"),  # the variable mode, whatever nginx runs the config
         )
         runtime = (gw.conf / "runtime.conf").read_text()
         assert "upstream" not in runtime

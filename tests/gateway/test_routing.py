@@ -5,8 +5,7 @@ import time
 
 import pytest
 import requests
-
-from .support import free_port
+from shop_stack.system import free_port
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -307,7 +306,7 @@ def test_body_up_to_64k_is_accepted(gateway, catalog):
 
 
 def test_login_is_rate_limited_per_address(start_gateway, catalog, session):
-    gw = start_gateway(catalog.address, session.address, "--login-rate", "1r/m", "--login-burst", "2")
+    gw = start_gateway(catalog.address, session.address, LOGIN_RATE="1r/m", LOGIN_BURST="2")
     statuses = [
         requests.post(f"{gw.url}/api/session/login", json={}, timeout=5).status_code for _ in range(4)
     ]

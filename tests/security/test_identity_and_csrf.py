@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import copy
 import time
-import uuid
 from typing import Any
 
 import pytest
 import requests
 from shop_common.identity import sign_identity
-from stack_client import Browser
+from stack_client import Browser, new_user
 
 
 def me(browser: Browser) -> dict[str, Any]:
@@ -20,11 +19,7 @@ def me(browser: Browser) -> dict[str, Any]:
 
 @pytest.fixture
 def victim(stack: Any) -> Browser:
-    browser = Browser(stack.gateway_url)
-    name = "vi_" + uuid.uuid4().hex[:12]
-    browser.sign_up(name)
-    browser.sign_in(name)
-    return browser
+    return new_user(stack.gateway_url, "vi")
 
 
 def my_goods_direct(stack: Any, identity: str | None) -> requests.Response:
