@@ -1,5 +1,6 @@
 """Settings read once from the environment; start-up stops with one line naming what is wrong."""
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ class Config:
         database_url = require_secret("DATABASE_URL", SERVICE)
         refuse_dev_secret("INTERNAL_SECRET", internal_secret, SERVICE)
         refuse_dev_secret("DATABASE_URL", database_url, SERVICE, min_length=0)
+        # libpq's own variable: docker-compose.yml passes the password this way, not in the URL
+        refuse_dev_secret("PGPASSWORD", os.environ.get("PGPASSWORD", ""), SERVICE, min_length=0)
         return cls(
             database_url=database_url,
             internal_secret=internal_secret,

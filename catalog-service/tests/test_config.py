@@ -10,7 +10,7 @@ import pytest
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
-SETTINGS = {"DATABASE_URL", "INTERNAL_SECRET", "APP_ENV", "LOG_LEVEL"}
+SETTINGS = {"DATABASE_URL", "INTERNAL_SECRET", "APP_ENV", "LOG_LEVEL", "PGPASSWORD"}
 
 
 def start(env: dict[str, str], code: str = "import wsgi") -> subprocess.CompletedProcess:
@@ -47,6 +47,14 @@ def test_production_refuses_a_development_secret():
     )
     assert result.returncode == 1
     assert "INTERNAL_SECRET" in result.stderr
+
+
+def test_production_refuses_a_development_password_given_to_libpq():
+    # docker-compose.yml passes the account as PGUSER/PGPASSWORD/PGDATABASE next to a server-only URL
+    env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://h", "INTERNAL_SECRET": "s" * 40}
+    result = start({**env, "PGPASSWORD": "dev-only-postgres-password"})
+    assert result.returncode == 1
+    assert "PGPASSWORD is a development value" in result.stderr
 
 
 def test_production_accepts_a_real_secret():

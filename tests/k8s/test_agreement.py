@@ -61,8 +61,13 @@ def _interpolate(text: str) -> str:
     return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", "", text).replace("$$", "$")
 
 
+# libpq's parts of DATABASE_URL: docker-compose.yml passes the account this way, so each of its
+# defaults is written once.
+URL_PARTS = {"PGUSER": "DATABASE_URL", "PGPASSWORD": "DATABASE_URL", "PGDATABASE": "DATABASE_URL"}
+
+
 def _setting(name: str) -> str:
-    return name.removesuffix("_FILE")
+    return URL_PARTS.get(name, name.removesuffix("_FILE"))
 
 
 def _image(image: str) -> str:
