@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Any, Literal
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
+from werkzeug.routing import Rule
 
 from .gunicorn_metrics import metrics_enabled
 
@@ -116,13 +117,28 @@ def init_metrics(
         return
     figures = _Figures(service, unavailable_cause, sign_in_endpoint)
     app.extensions[EXTENSION] = figures
-
-    @app.teardown_request
-    def keep_url_rule(error: BaseException | None) -> None:
-        # Flask forgets the request when the context ends; the wrapper below reads the rule later.
-        request.environ[_ROUTE_KEY] = request.url_rule
-
+    app.request_class = _remembering_rule(app.request_class)
     app.wsgi_app = _measured(app.wsgi_app, figures)  # type: ignore[method-assign]
+
+
+def _remembering_rule(request_class: type[Request]) -> type[Request]:
+    """A request class that keeps its matched URL rule in the WSGI environ.
+
+    Flask drops the request object when the request context ends, before the wrapper below
+    records the answer; the environ outlives it. A property costs far less than a teardown
+    hook, which Flask calls through `ensure_sync` on every request.
+    """
+
+    class RuleInEnviron(request_class):  # type: ignore[valid-type,misc]
+        @property
+        def url_rule(self) -> Rule | None:
+            return self.environ.get(_ROUTE_KEY)  # type: ignore[no-any-return]
+
+        @url_rule.setter
+        def url_rule(self, rule: Rule | None) -> None:
+            self.environ[_ROUTE_KEY] = rule
+
+    return RuleInEnviron
 
 
 def _measured(inner: Callable[..., Iterable[bytes]], figures: _Figures) -> Callable[..., Iterable[bytes]]:
