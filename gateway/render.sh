@@ -14,6 +14,8 @@
 #   CATALOG_UPSTREAM         catalog-service:8000; with NGINX_RESOLVER=off a list HOST:PORT[,HOST:PORT...]
 #   SESSION_UPSTREAM         session-service:8000
 #   GATEWAY_LISTEN           8080, or HOST:PORT
+#   GATEWAY_STATUS_LISTEN    unset: nothing; PORT or HOST:PORT: a second server with nginx's stub_status
+#                            (status.conf) for prometheus-nginx-exporter; never publish it
 #   GATEWAY_STATIC_ROOT      /srv/static-ui (an absolute path)
 #   GATEWAY_CONF_DIR         /tmp/nginx: nginx's -p prefix, the only directory written
 #   NGINX_RESOLVER           the DNS server(s) that re-resolve service names at run time; default:
@@ -32,6 +34,7 @@ conf_src=${GATEWAY_CONF_SRC:-$(dirname "$0")/conf}
 conf_dir=${GATEWAY_CONF_DIR:-/tmp/nginx}
 resolv_conf=${GATEWAY_RESOLV_CONF:-/etc/resolv.conf}
 listen=${GATEWAY_LISTEN:-8080}
+status_listen=${GATEWAY_STATUS_LISTEN:-}
 static_root=${GATEWAY_STATIC_ROOT:-/srv/static-ui}
 catalog=${CATALOG_UPSTREAM:-catalog-service:8000}
 session=${SESSION_UPSTREAM:-session-service:8000}
@@ -71,6 +74,11 @@ case $login_burst in "" | *[!0-9]*) refuse LOGIN_BURST "expected a whole number 
 case $listen in
     *:*) check_host_port GATEWAY_LISTEN "$listen" ;;
     "" | *[!0-9]*) refuse GATEWAY_LISTEN "expected PORT or HOST:PORT, got '$listen'" ;;
+esac
+case $status_listen in
+    "") ;;
+    *:*) check_host_port GATEWAY_STATUS_LISTEN "$status_listen" ;;
+    *[!0-9]*) refuse GATEWAY_STATUS_LISTEN "expected PORT or HOST:PORT, got '$status_listen'" ;;
 esac
 case $static_root in
     /*) ;;
@@ -157,6 +165,9 @@ cp "$conf_src"/* "$conf_dir"/
     printf 'limit_req_zone $login_limit_key zone=login:10m rate=%s;\n\n' "$login_rate"
     printf 'server {\n    listen %s;\n    root "%s";\n' "$listen" "$static_root"
     printf '    limit_req zone=login burst=%s nodelay;\n    include server.conf;\n}\n' "$login_burst"
+    if [ -n "$status_listen" ]; then
+        printf '\nserver {\n    listen %s;\n    include status.conf;\n}\n' "$status_listen"
+    fi
 } >"$conf_dir/runtime.conf"
 
 if [ "$#" -gt 0 ]; then
