@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .settings import ROOT, setting
-from .system import free_port
+from .system import LoopbackUrls, free_port
 
 SCRIPTS = ROOT / "scripts" / "docker"
 SCALE_OVERRIDE = ROOT / "deploy" / "compose" / "scale.yml"
@@ -52,7 +52,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 @dataclass
-class ComposeStack:
+class ComposeStack(LoopbackUrls):
     """Start and stop docker-compose.yml as project `project`; URLs are set once started."""
 
     project: str
@@ -63,18 +63,6 @@ class ComposeStack:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-compose-")))
     ports: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # what every `docker compose` call needs
-
-    @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['gateway']}"
-
-    @property
-    def catalog_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['catalog']}"
-
-    @property
-    def session_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['session']}"
 
     def start(self) -> ComposeStack:
         """Build (first run: several minutes) and start the stack; on failure or interrupt remove it."""

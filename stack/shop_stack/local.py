@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .settings import ROOT, setting
-from .system import ensure_binaries, find_binary, free_port, http_ok, wait_until
+from .system import LoopbackUrls, ensure_binaries, find_binary, free_port, http_ok, wait_until
 
 SYSTEM_PACKAGES = {"postgres": "postgresql", "redis-server": "redis-server", "nginx": "nginx"}
 STOP_WITHIN = 4.0  # seconds stop() gives the parts before it kills what is left
 
 
 @dataclass
-class LocalStack:
+class LocalStack(LoopbackUrls):
     """Start and stop the local-process stack; URLs are set once started."""
 
     gateway_port: int = 0  # preferred ports; a free one when taken (0: any)
@@ -40,18 +40,6 @@ class LocalStack:
     ports: dict[str, int] = field(default_factory=dict)
 
     # --- public --------------------------------------------------------------------------
-    @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['gateway']}"
-
-    @property
-    def catalog_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['catalog']}"
-
-    @property
-    def session_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['session']}"
-
     @property
     def database_url(self) -> str:
         # trust authentication on loopback: the password compose sets is not needed here
@@ -268,7 +256,7 @@ class LocalStack:
         """gunicorn with the service's own config, on this part's port; waits for /readyz."""
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
         self._spawn(name, gunicorn, {**env, "BIND": f"127.0.0.1:{self.ports[name]}"}, ROOT / service)
-        url = f"http://127.0.0.1:{self.ports[name]}/readyz"
+        url = f"{self.url(name)}/readyz"
         wait_until(lambda: http_ok(url), f"{service} ({name})", 60, self.procs[name])
 
     def _stop_postgres(self, mode: str) -> subprocess.Popen | None:

@@ -70,3 +70,24 @@ def http_ok(url: str) -> bool:
             return bool(response.status == 200)
     except urllib.error.URLError:
         return False
+
+
+class LoopbackUrls:
+    """The URLs of a stack whose parts answer on 127.0.0.1, on the ports its start() put in `ports`."""
+
+    ports: dict[str, int]
+
+    def url(self, part: str) -> str:
+        return f"http://127.0.0.1:{self.ports[part]}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url("gateway")
+
+    @property
+    def catalog_url(self) -> str:
+        return self.url("catalog")
+
+    @property
+    def session_url(self) -> str:
+        return self.url("session")

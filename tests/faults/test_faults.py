@@ -11,7 +11,7 @@ import random
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +34,19 @@ def some_goods(stack: Any, count: int = 9) -> list[int]:
 
 def user_id_of(browser: Browser) -> int:
     return int(browser.get("/api/session/me").json()["user"]["id"])
+
+
+def reads_and_writes(
+    stack: Any, browser: Browser, read_url: Callable[[int, list[int]], str], seed: int
+) -> tuple[Traffic, Traffic, Callable[[], None]]:
+    """Two readers (GET read_url(thread, goods)) and three writers adding and removing goods as
+    `browser`; the third item checks afterwards that no acknowledged write was lost."""
+    goods = some_goods(stack)
+    user_id = user_id_of(browser)
+    ledger = Ledger()
+    readers = Traffic(lambda i: timed(None, "GET", read_url(i, goods), what="GET"), threads=2)
+    writes = Traffic(writer(browser, goods, ledger, random.Random(seed)), threads=3)
+    return readers, writes, lambda: check_no_lost_writes(stack, browser, user_id, ledger)
 
 
 def describe(outcomes: list[Any]) -> str:
@@ -61,14 +74,9 @@ def assert_quick_and_clean(outcomes: list[Any], allowed: set[int]) -> None:
 def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
     stack: Any, faults: Faults, signed_in: Browser
 ) -> None:
-    goods = some_goods(stack)
-    user_id = user_id_of(signed_in)
-    ledger = Ledger()
-    rng = random.Random(1)
-    readers = Traffic(
-        lambda i: timed(None, "GET", f"{stack.catalog_url}/goods?limit=5", what="GET"), threads=2
+    readers, writes, check_writes = reads_and_writes(
+        stack, signed_in, lambda i, goods: f"{stack.catalog_url}/goods?limit=5", seed=1
     )
-    writes = Traffic(writer(signed_in, goods, ledger, rng), threads=3)
     with readers, writes:
         outage = faults.outage("postgres", OUTAGE, f"{stack.catalog_url}/goods?limit=1", RECOVERY)
     outcomes = readers.outcomes + writes.outcomes
@@ -81,7 +89,7 @@ def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
     )
     late = [o for o in readers.after(outage.back_at + RECOVERY)]
     assert all(o.status == 200 for o in late), describe(late)
-    check_no_lost_writes(stack, signed_in, user_id, ledger)
+    check_writes()
 
 
 def test_session_answers_503_during_a_redis_restart_and_nobody_is_signed_out(
@@ -153,22 +161,16 @@ def two_catalog_replicas(stack: Any, faults: Faults) -> Iterator[Any]:
 def test_killing_one_of_two_catalog_replicas_loses_no_request(
     stack: Any, two_catalog_replicas: Any, signed_in: Browser
 ) -> None:
-    goods = some_goods(stack)
-    user_id = user_id_of(signed_in)
-    ledger = Ledger()
-    rng = random.Random(2)
-    readers = Traffic(
-        lambda i: timed(None, "GET", f"{stack.gateway_url}/api/catalog/goods/{goods[i]}", what="GET"),
-        threads=2,
+    readers, writes, check_writes = reads_and_writes(
+        stack, signed_in, lambda i, goods: f"{stack.gateway_url}/api/catalog/goods/{goods[i]}", seed=2
     )
-    writes = Traffic(writer(signed_in, goods, ledger, rng), threads=3)
     with readers, writes:
         time.sleep(1.5)
         two_catalog_replicas()
         time.sleep(4.0)
     outcomes = readers.outcomes + writes.outcomes
     assert_quick_and_clean(outcomes, {200, 201, 204})
-    check_no_lost_writes(stack, signed_in, user_id, ledger)
+    check_writes()
 
 
 def hold_goods_lock(stack: Any, seconds: float) -> threading.Thread:

@@ -1,5 +1,6 @@
 """Helpers for the gateway's own tests: fake services and an nginx started from render.sh's output."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -7,15 +8,14 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import requests
 from shop_stack.settings import defaults
-from shop_stack.system import find_binary, free_port
+from shop_stack.system import find_binary, free_port, http_ok, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 RENDER = REPO / "gateway" / "render.sh"
@@ -131,6 +131,14 @@ class FakeService:
             self.server.server_close()
 
 
+@contextlib.contextmanager
+def unreached(*services: FakeService, what: str = "a request reached a service") -> Iterator[None]:
+    """Fail if any request reaches one of `services` inside the block."""
+    seen = [len(service.requests) for service in services]
+    yield
+    assert [len(service.requests) for service in services] == seen, what
+
+
 class Gateway:
     """nginx started from a config that render.sh wrote into a temp dir (local mode unless `env` says)."""
 
@@ -158,17 +166,12 @@ class Gateway:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 20  # generous: CI machines can be busy
-        while True:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"nginx did not start:\n{self.output()}")
-            time.sleep(0.05)
+        try:  # generous: CI machines can be busy
+            wait_until(lambda: http_ok(f"{self.url}/healthz"), "nginx", timeout=20, proc=self.proc)
+        except RuntimeError as error:
+            output = self.output()
+            self.stop()
+            raise RuntimeError(f"{error}:\n{output}") from None
 
     def output(self) -> str:
         self.log.flush()
