@@ -67,7 +67,7 @@ def test_local_mode_lists_every_replica_in_one_group(out, static_root):
 
 def test_docker_mode_for_old_nginx_resolves_names_per_request(nginx_bin, out, tmp_path):
     runtime = render_ok(out, **CONTAINER, PATH=fake_nginx(tmp_path, "1.22.1"))
-    assert "resolver 127.0.0.11 valid=10s ipv6=off;" in runtime
+    assert "resolver 127.0.0.11 valid=1s ipv6=off;" in runtime
     assert "default  catalog-service:8000;" in runtime
     assert "upstream" not in runtime  # a static upstream would pin the addresses seen at start
     result = nginx_test(nginx_bin, out)  # names need not resolve: nothing is looked up at start
@@ -104,6 +104,16 @@ def test_the_nginx_version_picks_the_container_mode(out, tmp_path, version, mode
     )
 
 
+def test_a_trusted_proxy_names_the_client_only_when_real_ip_from_is_set(nginx_bin, out, static_root):
+    assert "real_ip" not in render_ok(out, **LOCAL, GATEWAY_STATIC_ROOT=str(static_root))
+    runtime = render_ok(
+        out, **LOCAL, GATEWAY_STATIC_ROOT=str(static_root), REAL_IP_FROM="10.231.0.0/24,fd00::1"
+    )
+    assert "set_real_ip_from 10.231.0.0/24;\nset_real_ip_from fd00::1;\nreal_ip_header X-Real-IP;" in runtime
+    result = nginx_test(nginx_bin, out)
+    assert result.returncode == 0, result.stderr
+
+
 def test_rate_and_burst_reach_the_config(out):
     runtime = render_ok(out, **CONTAINER, LOGIN_RATE="3r/s", LOGIN_BURST="0")
     assert "rate=3r/s;" in runtime
@@ -123,6 +133,8 @@ def test_rate_and_burst_reach_the_config(out):
         {"GATEWAY_STATIC_ROOT": "/a b"},
         {"GATEWAY_STATIC_ROOT": "relative"},
         {"CATALOG_UPSTREAM": "a:1,b:2", "NGINX_RESOLVER": "127.0.0.11"},  # a list needs fixed addresses
+        {"REAL_IP_FROM": "10.0.0.0/24; allow all"},
+        {"REAL_IP_FROM": "10.0.0.1,"},
     ],
 )
 def test_render_refuses_bad_input(out, bad):
@@ -164,7 +176,7 @@ def test_container_output_with_nameservers_from_resolv_conf_passes_nginx_t(nginx
         LOGIN_BURST="9",
         PATH=fake_nginx(tmp_path / "bin", "1.22.1"),
     )
-    assert "resolver 127.0.0.11 [::1] valid=10s ipv6=off;" in runtime
+    assert "resolver 127.0.0.11 [::1] valid=1s ipv6=off;" in runtime
     assert "rate=2r/s;" in runtime and "burst=9 nodelay;" in runtime
     result = nginx_test(nginx_bin, out)
     assert result.returncode == 0, result.stderr

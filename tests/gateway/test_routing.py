@@ -315,6 +315,22 @@ def test_login_is_rate_limited_per_address(start_gateway, catalog, session):
     assert requests.get(f"{gw.url}/api/session/me", timeout=5).status_code == 200
 
 
+def test_behind_a_trusted_proxy_the_login_limit_counts_per_client(start_gateway, catalog, session):
+    """REAL_IP_FROM: X-Real-IP from the proxy in front names the client; from anyone else it is ignored."""
+
+    def login(gw, client):
+        headers = {"X-Real-IP": client}
+        return requests.post(f"{gw.url}/api/session/login", json={}, headers=headers, timeout=5).status_code
+
+    limit = {"LOGIN_RATE": "1r/m", "LOGIN_BURST": "1"}  # two attempts, then 429
+    plain = start_gateway(catalog.address, session.address, **limit)
+    statuses = [login(plain, client) for client in ("203.0.113.1", "203.0.113.2", "203.0.113.3")]
+    assert statuses == [200, 200, 429]  # one client for the gateway: the connection's address
+    trusting = start_gateway(catalog.address, session.address, **limit, REAL_IP_FROM="127.0.0.1")
+    statuses = [login(trusting, client) for client in ("203.0.113.1",) * 3 + ("203.0.113.2",)]
+    assert statuses == [200, 200, 429, 200]
+
+
 # --- upstream failures ---------------------------------------------------------------------
 
 
