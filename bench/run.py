@@ -53,9 +53,9 @@ class Endpoint:
     label: str
     script: str
     ceiling: str  # "nginx" (static) or "hello" (API)
-    write: bool = False
     options: dict[str, str] = field(default_factory=dict)
     target_ratio: float | None = None
+    write: bool = False
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -322,55 +322,36 @@ def endpoints(goods: int, bulk_users: tuple[int, int], session: tuple[str, str] 
     cookie, csrf = session or ("", "")
     ids = {"first": "1", "last": str(goods)}
     users = {"first": str(bulk_users[0]), "last": str(bulk_users[1])}
+    signed_in = {"cookie": cookie}
+    api = "hello"  # the ceiling every API row is held against
     return [
-        Endpoint("static", "static UI `/`", "get.lua", "nginx", options={"path": "/"}, target_ratio=0.8),
+        Endpoint("static", "static UI `/`", "get.lua", "nginx", {"path": "/"}, 0.8),
+        Endpoint("good", "GET one good", "by_id.lua", api, {**ids, "path": "/api/catalog/goods/{id}"}, 0.6),
         Endpoint(
-            "good",
-            "GET one good",
-            "by_id.lua",
-            "hello",
-            options={**ids, "path": "/api/catalog/goods/{id}"},
-            target_ratio=0.6,
-        ),
-        Endpoint(
-            "search",
-            "search suggestions",
-            "search.lua",
-            "hello",
-            options={"prefixes": PREFIXES.replace(" ", ",")},
-            target_ratio=0.5,
+            "search", "search suggestions", "search.lua", api, {"prefixes": PREFIXES.replace(" ", ",")}, 0.5
         ),
         Endpoint(
             "user_goods",
             "a user's goods page",
             "by_id.lua",
-            "hello",
-            options={**users, "path": "/api/catalog/users/{id}/goods"},
-            target_ratio=0.4,
+            api,
+            {**users, "path": "/api/catalog/users/{id}/goods"},
+            0.4,
         ),
         Endpoint(
-            "my_goods",
-            "my goods (signed in)",
-            "get.lua",
-            "hello",
-            options={"path": "/api/catalog/me/goods", "cookie": cookie},
+            "my_goods", "my goods (signed in)", "get.lua", api, {"path": "/api/catalog/me/goods", **signed_in}
         ),
         Endpoint(
-            "session_me",
-            "GET /api/session/me",
-            "get.lua",
-            "hello",
-            options={"path": "/api/session/me", "cookie": cookie},
-            target_ratio=0.6,
+            "session_me", "GET /api/session/me", "get.lua", api, {"path": "/api/session/me", **signed_in}, 0.6
         ),
         Endpoint(
             "add_remove",
             "add + remove a good",
             "add_remove.lua",
-            "hello",
+            api,
+            {**ids, **signed_in, "csrf": csrf},
+            0.25,
             write=True,
-            options={**ids, "cookie": cookie, "csrf": csrf},
-            target_ratio=0.25,
         ),
     ]
 
