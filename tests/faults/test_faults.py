@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 import requests
-from fault_tools import Faults, Ledger, Traffic, check_no_lost_writes, kill_tree, timed, wait_for, writer
+from fault_tools import Faults, Ledger, check_no_lost_writes, kill_tree, writer
 from stack_client import Browser
+from traffic import Traffic, timed, wait_for
 
 OUTAGE = 3.0  # seconds the dependency stays down while traffic flows
 MAX_ANSWER = 3.0  # every answer, during an outage too, within this many seconds

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "faults"))
+from traffic import Outcome, Traffic, timed
 
-from fault_tools import Outcome, Traffic, timed  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = ["Outcome", "SwarmStack", "Traffic", "describe", "failures", "timed"]
 
