@@ -1,16 +1,15 @@
 """The exact commands the stack runner and Dockerfiles use, run from the service directory."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 from shop_common.identity import sign_identity
+from shop_stack.system import free_port, http_ok, wait_until
 
 from .conftest import SECRET, fresh_database
 
@@ -75,12 +74,6 @@ def test_seed_bulk_adds_rows_with_copy(env, seeded):
     assert "links" in result.stderr  # the progress bar
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorn_serves_the_demo_data(env, seeded):
     port = free_port()
     server = subprocess.Popen(
@@ -95,15 +88,7 @@ def test_gunicorn_serves_the_demo_data(env, seeded):
     try:
         # The master binds at once but workers may take seconds to boot on a busy machine:
         # until then a request is accepted and left waiting, so keep polling to a deadline.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "gunicorn never became ready"
-            time.sleep(0.2)
+        wait_until(lambda: http_ok(f"{base}/readyz"), "gunicorn", timeout=60, proc=server)
         goods = requests.get(f"{base}/goods?q=coffee", timeout=5).json()
         assert [g["name"] for g in goods["items"]] == ["Burr Coffee Grinder"], goods
         response = requests.post(

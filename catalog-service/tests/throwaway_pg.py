@@ -3,12 +3,13 @@
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from shop_stack.system import free_port
 
 
 def _find_bin(name: str) -> str:
@@ -20,12 +21,6 @@ def _find_bin(name: str) -> str:
             f"{name} not found on PATH or under /usr/lib/postgresql/*/bin; set DATABASE_URL instead"
         )
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -43,7 +38,7 @@ def throwaway_cluster() -> Iterator[str]:
         os.chown(root, pw.pw_uid, pw.pw_gid)
         os.chown(sockets, pw.pw_uid, pw.pw_gid)
         as_user = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups"]
-    port = _free_port()
+    port = free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
     subprocess.run(
         [

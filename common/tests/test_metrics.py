@@ -3,7 +3,6 @@
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shop_common import gunicorn_metrics, metrics
 from shop_common.errors import ApiError, register_error_handlers
 from shop_common.web import json_errors_outside_flask
+from shop_stack.system import free_port
 
 HERE = Path(__file__).resolve().parent
 _names = itertools.count()
@@ -243,12 +243,6 @@ def test_metrics_are_on_unless_switched_off(monkeypatch):
 
 
 # --- every gunicorn worker counted: the real multiprocess mode, in a real gunicorn ---
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,18 +13,13 @@ import redis
 from flask.testing import FlaskClient
 from session_service.config import Config
 from session_service.openapi import SPEC
+from shop_stack.system import free_port
 
 CATALOG_URL = "http://catalog.test:8001"
 VERIFY_URL = f"{CATALOG_URL}/internal/credentials/verify"
 INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 USERS = {"alice": (1, "alice-pw"), "bob": (2, "bob-pw")}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RedisServer:
