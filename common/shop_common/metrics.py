@@ -117,6 +117,12 @@ def init_metrics(
         return
     figures = _Figures(service, unavailable_cause, sign_in_endpoint)
     app.extensions[EXTENSION] = figures
+    # Series that exist from the start read 0 rather than "no data" until the first event.
+    figures.child(UNAVAILABLE, unavailable_cause)
+    figures.child(DEPENDENCY_ERRORS, unavailable_cause)
+    if sign_in_endpoint is not None:
+        for outcome in {*_SIGN_IN_OUTCOMES.values(), "invalid", "error"}:
+            figures.child(SIGN_INS, outcome)
     app.request_class = _remembering_rule(app.request_class)
     app.wsgi_app = _measured(app.wsgi_app, figures)  # type: ignore[method-assign]
 

@@ -43,7 +43,9 @@ def test_every_alert_is_tested_firing_and_quiet():
         for rule in group["rules"]
     }
     checks = [
-        check for test in yaml.safe_load(RULE_TESTS.read_text())["tests"] for check in test["alert_rule_test"]
+        check
+        for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
+        for check in test.get("alert_rule_test", [])
     ]
     fires = {check["alertname"] for check in checks if check["exp_alerts"]}
     stays_quiet = {check["alertname"] for check in checks if not check["exp_alerts"]}
