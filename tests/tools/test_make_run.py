@@ -82,9 +82,13 @@ def test_ctrl_c_stops_everything_within_5_s_and_removes_the_directory() -> None:
         proc.wait(timeout=30)
         took = time.monotonic() - started
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if proc.poll() is None:  # the test failed before Ctrl-C: let the stack clean up after itself
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
     rest = proc.stdout.read() if proc.stdout else ""
     assert took < STOPPED_WITHIN, f"stopped after {took:.1f} s\n{rest}"
