@@ -159,6 +159,7 @@ def markdown(results: dict, charts: Path) -> str:
         )
     lines += ["", f"![Throughput against the ceilings]({charts}/throughput.png)", ""]
     lines += cpu_table(results)
+    lines += profile_links(results, charts)
     lines += [
         "## Latency against data size",
         "",
@@ -199,6 +200,33 @@ def markdown(results: dict, charts: Path) -> str:
     lines += misses(results)
     lines += hints(results)
     return "\n".join(lines)
+
+
+def profile_links(results: dict, charts: Path) -> list[str]:
+    """The flame graphs of this run (bench/profiles.py) with each one's heaviest packages."""
+    profiles = results.get("profiles")
+    if not profiles:
+        return []
+    lines = [
+        "## Flame graphs",
+        "",
+        "Each service sampled by py-spy at c=64 after the figures above (`bench/profiles.py`): Python "
+        "frames holding the GIL, so time waiting for PostgreSQL or Redis is not in them. Open the SVG "
+        "in a browser to zoom and search. Self time is a function's own samples, without its callees.",
+        "",
+        "| Request | process | samples | heaviest packages (self time) |",
+        "|---|---|---|---|",
+    ]
+    for key, summary in profiles.items():
+        endpoint, service = key.split("/")
+        label = results["endpoints"].get(endpoint, {}).get("label", "Flask hello via nginx (ceiling)")
+        svg = f"profile-{endpoint.replace('_', '-')}-{service}.svg"
+        heaviest = ", ".join(f"{name} {share:g} %" for name, share in summary["packages"][:5])
+        lines.append(
+            f"| {label} | [{CPU_PARTS.get(service, service)}]({charts}/{svg}) | "
+            f"{summary['samples']:,} | {heaviest} |"
+        )
+    return [*lines, ""]
 
 
 CPU_PARTS = {

@@ -473,6 +473,13 @@ def run(args) -> dict:
                 results["main_data"] = point
                 results["worker_restarts"] = worker_restarts(log_dir(stack), ("catalog", "session"))
                 results["worker_restarts"].update(worker_restarts(tmp, ("hello",)))
+                if args.profile and isinstance(stack, LocalStack):  # after the figures: sampling costs CPU
+                    import profiles  # bench/; it imports this module, so not at the top
+
+                    out = ROOT / "docs" / "bench" if args.docs else args.out / "profiles"
+                    results["profiles"] = profiles.profile_all(
+                        stack, ceilings, counts["goods"], bulk_users, session, args.profile_seconds, out
+                    )
     finally:
         if stack:
             keep_events(log_dir(stack), tmp, args.out / "service-events.log")
@@ -689,6 +696,14 @@ def main() -> None:
         default=None,
         help="write docs/benchmarks.md and charts (default: yes, unless --quick)",
     )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="flame graphs of each service under load after the main step (bench/profiles.py; "
+        "local mode; default: yes, unless --quick)",
+    )
+    parser.add_argument("--profile-seconds", type=float, default=15, help="sampling time per flame graph")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="results directory")
     parser.add_argument("--username", default="alice")
     parser.add_argument("--password", default="alice-demo-1")
@@ -701,6 +716,10 @@ def main() -> None:
         args.sizes.append(10_000_000)
     if args.docs is None:
         args.docs = not args.quick
+    if args.profile is None:
+        args.profile = not args.quick and args.mode == "local"
+    if args.profile and args.mode == "compose":
+        parser.error("--profile needs local mode: py-spy samples the local stack's processes")
     if args.mode == "compose":
         ensure_binaries({"nginx": "nginx"})  # the ceilings run on the host
         for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
