@@ -20,9 +20,10 @@ from pathlib import Path
 
 from .settings import ROOT, setting
 from .system import LoopbackUrls, ensure_binaries, find_binary, free_port, http_ok, wait_until
+from .tls import ensure_certificate
 
 SYSTEM_PACKAGES = {"postgres": "postgresql", "redis-server": "redis-server", "nginx": "nginx"}
-STOP_WITHIN = 4.0  # seconds stop() gives the parts before it kills what is left
+STOP_WITHIN = 3.0  # seconds stop() gives the parts before it kills what is left (make run promises 5)
 
 
 @dataclass
@@ -30,8 +31,13 @@ class LocalStack(LoopbackUrls):
     """Start and stop the local-process stack; URLs are set once started."""
 
     gateway_port: int = 0  # preferred ports; a free one when taken (0: any)
+    gateway_tls_port: int = 0
     catalog_port: int = 0
     session_port: int = 0
+    # The gateway's HTTPS listener (GATEWAY_TLS, on unless set to off), and more of render.sh's
+    # settings on top of the stack's own (tests: GATEWAY_HTTPS_ONLY=on).
+    tls: bool = field(default_factory=lambda: setting("GATEWAY_TLS") == "on")
+    gateway_env: dict[str, str] = field(default_factory=dict)
     login_rate: str = field(default_factory=lambda: setting("LOGIN_RATE"))
     login_burst: int = field(default_factory=lambda: int(setting("LOGIN_BURST")))
     seed: bool = True
@@ -60,6 +66,8 @@ class LocalStack(LoopbackUrls):
             "session": free_port(self.session_port),
             "gateway": free_port(self.gateway_port),
         }
+        if self.tls:
+            self.ports["gateway_tls"] = free_port(self.gateway_tls_port)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         try:
             self.start_postgres(init=True)
@@ -237,9 +245,22 @@ class LocalStack(LoopbackUrls):
             "NGINX_RESOLVER": "off",  # fixed loopback addresses
             "LOGIN_RATE": self.login_rate,
             "LOGIN_BURST": str(self.login_burst),
+            "GATEWAY_TLS": "off",
+            "APP_ENV": setting("APP_ENV"),
+            "GATEWAY_HTTPS_ONLY": setting("GATEWAY_HTTPS_ONLY"),
+            "HSTS_MAX_AGE": setting("HSTS_MAX_AGE"),
         }
+        if self.tls:
+            cert, key = ensure_certificate()
+            port = str(self.ports["gateway_tls"])
+            env |= {"GATEWAY_TLS": "on", "GATEWAY_TLS_LISTEN": port, "GATEWAY_TLS_PORT": port}
+            env |= {"TLS_CERT_FILE": str(cert), "TLS_KEY_FILE": str(key)}
+        env |= self.gateway_env
+        nginx_bin = find_binary("nginx") or "nginx"
+        # render.sh asks `nginx -v` which directives this nginx has: the one started below
+        env["PATH"] = f"{Path(nginx_bin).parent}{os.pathsep}{env.get('PATH', '')}"
         self._run(["sh", str(ROOT / "gateway" / "render.sh")], "gateway-render", env)
-        nginx = [find_binary("nginx") or "nginx", "-p", str(conf), "-c", str(conf / "nginx.conf")]
+        nginx = [nginx_bin, "-p", str(conf), "-c", str(conf / "nginx.conf")]
         self._run([*nginx, "-t", "-q"], "gateway-test")
         self._spawn("gateway", [*nginx, "-g", "daemon off;"])
         wait_until(lambda: http_ok(f"{self.gateway_url}/healthz"), "gateway", 30, self.procs["gateway"])
