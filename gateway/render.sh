@@ -1,7 +1,7 @@
 #!/bin/sh
 # The gateway's one config generator, for local processes and containers alike: copies conf/ to
-# GATEWAY_CONF_DIR and writes runtime.conf there (upstreams, resolver, listen, static root, login
-# limit), then runs COMMAND if one is given.
+# GATEWAY_CONF_DIR and writes runtime.conf there (upstreams, resolver, listeners, TLS, static root,
+# login limit), then runs COMMAND if one is given.
 #
 #     LOGIN_RATE=RATE LOGIN_BURST=N [VAR=value ...] sh gateway/render.sh [COMMAND ...]
 #
@@ -23,7 +23,19 @@
 #                            addresses, as the local stack's 127.0.0.1 services have
 #   REAL_IP_FROM             unset, or the addresses (IP or CIDR, comma-separated) of a proxy in front,
 #                            such as the Swarm stack's edge: a request from them carries the client's
-#                            address in X-Real-IP, and the login limit and the log use that one
+#                            address in X-Real-IP, and the login limit and the log use that one, and
+#                            the scheme the browser used in X-Forwarded-Proto (TLS ended in front)
+#   GATEWAY_TLS              off (unset): plain HTTP only; on: a second listener speaking TLS (HTTP/2)
+#   GATEWAY_TLS_LISTEN       8443, or HOST:PORT: where the TLS listener listens
+#   GATEWAY_TLS_PORT         the port browsers reach it on (redirects); default: GATEWAY_TLS_LISTEN's
+#   TLS_CERT_FILE            /run/tls/tls.crt: the certificate (PEM, intermediates after it); OCSP
+#                            stapling is on when it names a responder (needs the openssl CLI to tell)
+#   TLS_KEY_FILE             /run/tls/tls.key: its private key
+#   APP_ENV                  production turns on GATEWAY_HTTPS_ONLY unless that says off
+#   GATEWAY_HTTPS_ONLY       on: plain HTTP answers 308 to the same URL over HTTPS (with GATEWAY_TLS=on;
+#                            /healthz excepted) and every HTTPS answer carries Strict-Transport-Security
+#   HSTS_MAX_AGE             seconds, for that header; required when GATEWAY_HTTPS_ONLY is on (its
+#                            default lives in docker-compose.yml)
 #
 # Three shapes of runtime.conf, all read by proxy_pass http://$catalog_backend (routes.conf):
 #   static    NGINX_RESOLVER=off: upstream groups with fixed servers and keepalive
@@ -44,6 +56,14 @@ session=${SESSION_UPSTREAM:-session-service:8000}
 login_rate=${LOGIN_RATE:-}
 login_burst=${LOGIN_BURST:-}
 real_ip_from=${REAL_IP_FROM:-}
+tls=${GATEWAY_TLS:-off}
+tls_listen=${GATEWAY_TLS_LISTEN:-8443}
+tls_port=${GATEWAY_TLS_PORT:-${tls_listen##*:}}
+tls_cert=${TLS_CERT_FILE:-/run/tls/tls.crt}
+tls_key=${TLS_KEY_FILE:-/run/tls/tls.key}
+hsts_max_age=${HSTS_MAX_AGE:-}
+https_only=${GATEWAY_HTTPS_ONLY:-}
+[ -n "$https_only" ] || { [ "${APP_ENV:-}" = production ] && https_only=on || https_only=off; }
 
 refuse() {  # NAME MESSAGE
     printf 'gateway: %s: %s\n' "$1" "$2" >&2
@@ -87,13 +107,32 @@ case $status_listen in
     *:*) check_host_port GATEWAY_STATUS_LISTEN "$status_listen" ;;
     *[!0-9]*) refuse GATEWAY_STATUS_LISTEN "expected PORT or HOST:PORT, got '$status_listen'" ;;
 esac
-case $static_root in
-    /*) ;;
-    *) refuse GATEWAY_STATIC_ROOT "expected an absolute path, got '$static_root'" ;;
-esac
-case $static_root in
-    *[[:space:]\"\\\;{}\$\#]*) refuse GATEWAY_STATIC_ROOT "must not contain spaces or nginx syntax: '$static_root'" ;;
-esac
+check_path() {  # NAME VALUE: an absolute path that is safe to write into nginx's config
+    case $2 in
+        /*) ;;
+        *) refuse "$1" "expected an absolute path, got '$2'" ;;
+    esac
+    case $2 in
+        *[[:space:]\"\\\;{}\$\#]*) refuse "$1" "must not contain spaces or nginx syntax: '$2'" ;;
+    esac
+}
+check_path GATEWAY_STATIC_ROOT "$static_root"
+case $tls in on | off) ;; *) refuse GATEWAY_TLS "expected on or off, got '$tls'" ;; esac
+case $https_only in on | off) ;; *) refuse GATEWAY_HTTPS_ONLY "expected on or off, got '$https_only'" ;; esac
+if [ "$https_only" = on ]; then
+    case $hsts_max_age in "" | *[!0-9]*) refuse HSTS_MAX_AGE "expected seconds (a whole number), got '$hsts_max_age'" ;; esac
+fi
+if [ "$tls" = on ]; then
+    case $tls_listen in
+        *:*) check_host_port GATEWAY_TLS_LISTEN "$tls_listen" ;;
+        "" | *[!0-9]*) refuse GATEWAY_TLS_LISTEN "expected PORT or HOST:PORT, got '$tls_listen'" ;;
+    esac
+    case $tls_port in "" | *[!0-9]*) refuse GATEWAY_TLS_PORT "expected a port number, got '$tls_port'" ;; esac
+    check_path TLS_CERT_FILE "$tls_cert"
+    check_path TLS_KEY_FILE "$tls_key"
+    [ -r "$tls_cert" ] || refuse TLS_CERT_FILE "cannot read '$tls_cert' (no certificate: scripts/dev-tls.sh makes a development one)"
+    [ -r "$tls_key" ] || refuse TLS_KEY_FILE "cannot read '$tls_key'"
+fi
 check_host_ports CATALOG_UPSTREAM "$catalog"
 check_host_port SESSION_UPSTREAM "$session"
 
@@ -110,8 +149,7 @@ nameservers() {
     printf '%s' "$found"
 }
 
-# `server name:port resolve` in an upstream is open source since nginx 1.27.3 (CHANGES 1.27.3).
-supports_upstream_resolve() {
+nginx_at_least() {  # MAJOR MINOR PATCH: is the nginx on PATH that version or newer?
     version=$(nginx -v 2>&1)  # "nginx version: nginx/1.30.4", maybe with a " (Ubuntu)" suffix
     version=${version#*nginx/}
     version=${version%% *}
@@ -120,10 +158,24 @@ supports_upstream_resolve() {
     minor=${rest%%.*}
     patch=${rest#*.}
     case "$major.$minor.$patch" in
-        *[!0-9.]* | *..* | .* | *.) return 1 ;;  # unparsable: the variable mode works everywhere
+        *[!0-9.]* | *..* | .* | *.) return 1 ;;  # unparsable: what works everywhere
     esac
-    [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && { [ "$minor" -gt 27 ] ||
-        { [ "$minor" -eq 27 ] && [ "$patch" -ge 3 ]; }; }; }
+    [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && { [ "$minor" -gt "$2" ] ||
+        { [ "$minor" -eq "$2" ] && [ "$patch" -ge "$3" ]; }; }; }
+}
+
+# `server name:port resolve` in an upstream is open source since nginx 1.27.3 (CHANGES 1.27.3).
+supports_upstream_resolve() { nginx_at_least 1 27 3; }
+# `http2 on;` replaced `listen ... http2` in 1.25.1, which warns about the old form since.
+supports_http2_directive() { nginx_at_least 1 25 1; }
+
+# OCSP stapling only for a certificate that names a responder: nginx would warn about any other.
+names_ocsp_responder() {
+    command -v openssl >/dev/null || {
+        echo "gateway: no openssl CLI to read $tls_cert with: OCSP stapling stays off" >&2
+        return 1
+    }
+    [ -n "$(openssl x509 -in "$tls_cert" -noout -ocsp_uri 2>/dev/null)" ]
 }
 
 upstream_block() {  # GROUP ADDRESSES: the servers (a comma-separated list) for the current mode
@@ -139,9 +191,13 @@ upstream_block() {  # GROUP ADDRESSES: the servers (a comma-separated list) for 
     printf '    keepalive 16;\n}\n\n'  # idle connections kept per worker and group
 }
 
+stapling=off
+if [ "$tls" = on ] && names_ocsp_responder; then stapling=on; fi
 if [ "${NGINX_RESOLVER:-}" = off ]; then
     mode=static
     resolver=
+    # The upstreams need no resolver here, but the OCSP responder's name does.
+    if [ "$stapling" = on ]; then resolver=$(nameservers "$resolv_conf"); fi
 else
     resolver=${NGINX_RESOLVER:-$(nameservers "$resolv_conf")}
     [ -n "$resolver" ] || { echo "gateway: no nameserver in $resolv_conf; set NGINX_RESOLVER" >&2; exit 1; }
@@ -177,8 +233,42 @@ cp "$conf_src"/* "$conf_dir"/
     printf 'map $scheme $catalog_backend {\n    default  %s;\n}\n\n' "$catalog_target"
     printf 'map $scheme $session_backend {\n    default  %s;\n}\n\n' "$session_target"
     printf 'limit_req_zone $login_limit_key zone=login:10m rate=%s;\n\n' "$login_rate"
+    # Requests from a proxy in front (REAL_IP_FROM) may say which scheme the browser used (scheme.conf).
+    printf 'geo $realip_remote_addr $from_trusted_proxy {\n    default  0;\n'
+    for one in $(echo "$real_ip_from" | tr ',' ' '); do
+        printf '    %s  1;\n' "$one"
+    done
+    printf '}\n\n'
+    # An empty value adds no header (security-headers.conf): HSTS only in HTTPS-only mode, only over HTTPS.
+    hsts=
+    [ "$https_only" = on ] && hsts="max-age=$hsts_max_age"
+    printf 'map $client_scheme $strict_transport_security {\n    https    "%s";\n    default  "";\n}\n\n' "$hsts"
+    redirect=
+    if [ "$https_only:$tls" = on:on ]; then
+        # The HTTP listener sends everything but /healthz to the TLS listener (308 keeps the method and
+        # body), unless a proxy in front already spoke HTTPS to the browser.
+        printf 'map "$client_scheme:$uri" $redirect_to_https {\n    "http:/healthz"  0;\n    "~^http:"        1;\n    default          0;\n}\n\n'
+        port=":$tls_port"
+        [ "$tls_port" = 443 ] && port=
+        redirect=$(printf '    if ($redirect_to_https) {\n        return 308 https://$host%s$request_uri;\n    }' "$port")
+    fi
     printf 'server {\n    listen %s;\n    root "%s";\n' "$listen" "$static_root"
-    printf '    limit_req zone=login burst=%s nodelay;\n    include server.conf;\n}\n' "$login_burst"
+    printf '    limit_req zone=login burst=%s nodelay;\n' "$login_burst"
+    [ -z "$redirect" ] || printf '%s\n' "$redirect"
+    printf '    include server.conf;\n}\n'
+    if [ "$tls" = on ]; then
+        if supports_http2_directive; then
+            printf '\nserver {\n    listen %s ssl;\n    http2 on;\n' "$tls_listen"
+        else
+            printf '\nserver {\n    listen %s ssl http2;\n' "$tls_listen"
+        fi
+        printf '    root "%s";\n    limit_req zone=login burst=%s nodelay;\n' "$static_root" "$login_burst"
+        printf '    ssl_certificate "%s";\n    ssl_certificate_key "%s";\n' "$tls_cert" "$tls_key"
+        if [ "$stapling" = on ]; then
+            printf '    ssl_stapling on;\n    ssl_stapling_verify on;\n'
+        fi
+        printf '    include tls.conf;\n    include server.conf;\n}\n'
+    fi
     if [ -n "$status_listen" ]; then
         printf '\nserver {\n    listen %s;\n    include status.conf;\n}\n' "$status_listen"
     fi

@@ -3,19 +3,23 @@
     python stack/stack.py [--port PORT]      # start, print the URLs, Ctrl-C stops everything
 
 Everything lives in a throwaway directory that is removed on exit. The ports are compose's host
-ports (GATEWAY_PORT, CATALOG_PORT, SESSION_PORT: the environment's, else docker-compose.yml's
-defaults), each replaced by a free one when taken. The work is done by shop_stack.local.LocalStack.
+ports (GATEWAY_PORT, GATEWAY_TLS_PORT, CATALOG_PORT, SESSION_PORT: the environment's, else
+docker-compose.yml's defaults), each replaced by a free one when taken. HTTPS uses TLS_CERT_FILE and
+TLS_KEY_FILE, else a development certificate (scripts/dev-tls.sh, once, in TLS_DIR); GATEWAY_TLS=off
+leaves plain HTTP only. The work is done by shop_stack.local.LocalStack.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 
 from shop_stack.local import LocalStack
 from shop_stack.settings import setting
+from shop_stack.tls import dev_ca_file
 
 
 def main() -> None:
@@ -28,6 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     stack = LocalStack(
         gateway_port=args.port,
+        gateway_tls_port=int(setting("GATEWAY_TLS_PORT")),
         catalog_port=int(setting("CATALOG_PORT")),
         session_port=int(setting("SESSION_PORT")),
     )
@@ -38,8 +43,14 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     try:
+        https = ""
+        if stack.gateway_https_url:
+            https = f"  over HTTPS:           {stack.gateway_https_url}/\n"
+            if "TLS_CERT_FILE" not in os.environ:
+                https += f"  development CA:       {dev_ca_file()} (README: Trust the development CA)\n"
         print(
             f"\n  UI and API (gateway): {stack.gateway_url}/\n"
+            f"{https}"
             f"  catalog-service:      {stack.catalog_url}/\n"
             f"  session-service:      {stack.session_url}/\n"
             f"  logs:                 {stack.workdir}/logs/\n\n"

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import redis
-from flask import Flask, Request, Response, current_app, session
+from flask import Flask, Request, Response, current_app, request, session
 from itsdangerous import BadSignature, Signer
 
 from .flask_session_adapter import AdaptedSession, RedisSessionAdapter
@@ -42,6 +42,7 @@ DATA = "data"  # visitor data lives in its own dict so it cannot clobber the key
 # open_session runs before routing and before the request id exists, so it leaves notes in the environ
 UNAVAILABLE_FLAG = "session_service.redis_unavailable"
 BAD_COOKIE_FLAG = "session_service.bad_cookie"
+OPENED_SESSION = "session_service.opened_session"  # auth_check.py hands its session on to Flask
 REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _SID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
@@ -80,6 +81,10 @@ class SignedRedisSessionInterface(RedisSessionAdapter):
         self.read_only_paths = {"/auth"}  # the gateway's auth_request target: one GET, no write
 
     # -- cookie value -----------------------------------------------------------------------
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured so, and whenever the request came over HTTPS (see secure_cookies)."""
+        return secure_cookies()
 
     def sign_sid(self, sid: str) -> str:
         """Return the cookie value for a session id."""
@@ -133,20 +138,26 @@ class SignedRedisSessionInterface(RedisSessionAdapter):
     # -- Flask-Session overrides ------------------------------------------------------------
 
     def open_session(self, app: Flask, request: Request) -> StoreSession:
-        value = request.cookies.get(self.get_cookie_name(app))
+        opened = request.environ.pop(OPENED_SESSION, None)
+        if opened is not None:
+            return opened  # read before Flask by the /auth fast path: Redis is asked once
+        # Activity refreshes the idle TTL in the same round trip as the read (GETEX); /auth
+        # reads only (GET), so gateway checks never extend a session.
+        refresh = request.path not in self.read_only_paths
+        return self.read_session(request.cookies.get(self.get_cookie_name(app)), refresh, request.environ)
+
+    def read_session(self, value: str | None, refresh: bool, environ: dict[str, Any]) -> StoreSession:
+        """The stored session a cookie value names, else a fresh one; problems are noted in `environ`."""
         if not value:
             return self.fresh()
         sid = self.unsign_sid(value)
         if sid is None:
-            request.environ[BAD_COOKIE_FLAG] = True  # logged once the request id is known
+            environ[BAD_COOKIE_FLAG] = True  # logged once the request id is known
             return self.fresh()
-        # Activity refreshes the idle TTL in the same round trip as the read (GETEX); /auth
-        # reads only (GET), so gateway checks never extend a session.
-        refresh = request.path not in self.read_only_paths
         try:
             data = self.read_record(self.key_for(sid), refresh)
         except REDIS_UNAVAILABLE as error:
-            request.environ[UNAVAILABLE_FLAG] = str(error)  # acted on after routing, by a before_request hook
+            environ[UNAVAILABLE_FLAG] = str(error)  # acted on after routing, by a before_request hook
             session = self.fresh()
             session.unavailable = True
             return session
@@ -234,6 +245,15 @@ class SignedRedisSessionInterface(RedisSessionAdapter):
             samesite="Lax",
         )
         response.vary.add("Cookie")
+
+
+def secure_cookies() -> bool:
+    """Whether this response's cookies get the Secure attribute: SESSION_COOKIE_SECURE, or HTTPS.
+
+    request.is_secure is gunicorn's wsgi.url_scheme, https when a peer it trusts (forwarded_allow_ips)
+    says X-Forwarded-Proto: https. The gateway sets that header on every request from the scheme the
+    browser used and drops a client's own, so a browser cannot choose it."""
+    return bool(current_app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def login_time_now() -> str:

@@ -67,12 +67,15 @@ class ComposeStack(LoopbackUrls):
     def start(self) -> ComposeStack:
         """Build (first run: several minutes) and start the stack; on failure or interrupt remove it."""
         self.ports = {name: free_port() for name in ("gateway", "catalog", "session")}
+        if setting("GATEWAY_TLS") == "on":
+            self.ports["gateway_tls"] = free_port()
         env_file = ROOT / "test-artifacts" / "compose" / f"{self.project}.env"
         self.env = {
             "COMPOSE_PROJECT_NAME": self.project,
             "GATEWAY_PORT": str(self.ports["gateway"]),
             "CATALOG_PORT": str(self.ports["catalog"]),
             "SESSION_PORT": str(self.ports["session"]),
+            **({"GATEWAY_TLS_PORT": str(self.ports["gateway_tls"])} if "gateway_tls" in self.ports else {}),
             "LOGIN_RATE": self.login_rate,  # the gateway container reads these at start
             "LOGIN_BURST": str(self.login_burst),
         }

@@ -85,6 +85,12 @@ class LoopbackUrls:
         return self.url("gateway")
 
     @property
+    def gateway_https_url(self) -> str:
+        """The gateway's TLS listener under the name its certificate carries; "" without one."""
+        port = self.ports.get("gateway_tls")
+        return f"https://localhost:{port}" if port else ""
+
+    @property
     def catalog_url(self) -> str:
         return self.url("catalog")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .support import FakeService, Gateway, find_nginx, world_readable_dir
+from .support import FakeService, Gateway, TlsFiles, find_nginx, make_tls_files, world_readable_dir
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +28,14 @@ def static_root() -> Iterator[Path]:
         path.chmod(0o755)
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tls_files() -> Iterator[TlsFiles]:
+    """A development CA and localhost certificate of the tests' own (never the repository's .dev-tls)."""
+    directory = world_readable_dir("gateway-tls-")
+    yield make_tls_files(directory / "tls")
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +59,23 @@ def gateway(
     gw = Gateway(nginx_bin, catalog.address, session.address, static_root)
     yield gw
     gw.stop()
+
+
+@pytest.fixture(scope="module")
+def start_module_gateway(
+    nginx_bin: str, catalog: FakeService, session: FakeService, static_root: Path
+) -> Iterator[Any]:
+    """Start gateways in front of the module's fake services with more render.sh settings, for the module."""
+    started: list[Gateway] = []
+
+    def start(**env: str) -> Gateway:
+        gw = Gateway(nginx_bin, catalog.address, session.address, static_root, **env)
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        gw.stop()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from shop_stack.system import find_binary, free_port, http_ok, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 RENDER = REPO / "gateway" / "render.sh"
+DEV_TLS = REPO / "scripts" / "dev-tls.sh"
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # The gateways under test listen on loopback; never send that through a configured proxy.
@@ -139,16 +140,44 @@ def unreached(*services: FakeService, what: str = "a request reached a service")
     assert [len(service.requests) for service in services] == seen, what
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A throwaway development CA and its localhost certificate (scripts/dev-tls.sh)."""
+
+    directory: Path
+
+    @property
+    def ca(self) -> str:
+        return str(self.directory / "ca.crt")
+
+    def env(self) -> dict[str, str]:
+        """render.sh's settings for a TLS listener with this certificate."""
+        cert, key = self.directory / "tls.crt", self.directory / "tls.key"
+        return {"GATEWAY_TLS": "on", "TLS_CERT_FILE": str(cert), "TLS_KEY_FILE": str(key)}
+
+
+def make_tls_files(directory: Path) -> TlsFiles:
+    done = subprocess.run(["sh", str(DEV_TLS), str(directory)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return TlsFiles(directory)
+
+
 class Gateway:
-    """nginx started from a config that render.sh wrote into a temp dir (local mode unless `env` says)."""
+    """nginx started from a config that render.sh wrote into a temp dir (local mode unless `env` says).
+
+    With GATEWAY_TLS=on in `env` it has a TLS listener too, at https_url (the certificate's name)."""
 
     def __init__(self, nginx: str, catalog: str, session: str, static_root: Path, **env: str) -> None:
         self.conf = world_readable_dir("gateway-conf-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.tls_port = free_port() if env.get("GATEWAY_TLS") == "on" else 0
+        self.https_url = f"https://localhost:{self.tls_port}" if self.tls_port else ""
+        tls = {"GATEWAY_TLS_LISTEN": f"127.0.0.1:{self.tls_port}"} if self.tls_port else {}
         rendered = render(
             self.conf,
             **{
+                **tls,
                 "GATEWAY_LISTEN": f"127.0.0.1:{self.port}",
                 "CATALOG_UPSTREAM": catalog,
                 "SESSION_UPSTREAM": session,

@@ -45,7 +45,7 @@ def login() -> Response:
             max_age=REMEMBER_MAX_AGE,
             httponly=True,
             samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            secure=sessions.secure_cookies(),
         )
     return response
 

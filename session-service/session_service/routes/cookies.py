@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, current_app, request
 
 from ..csrf import csrf_protected
+from ..sessions import secure_cookies
 from .auth import REMEMBER_COOKIE
 
 bp = Blueprint("cookies", __name__)
@@ -23,6 +24,6 @@ def delete_remembered() -> Response:
         REMEMBER_COOKIE,
         httponly=True,
         samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        secure=secure_cookies(),
     )
     return response
