@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time setup: system packages (PostgreSQL, Redis, nginx, Chromium, promtool) and the Python
+# One-time setup: system packages (PostgreSQL, Redis, nginx, Chromium, certutil, openssl, promtool) and the Python
 # virtualenv in .venv.
 #
 #   scripts/setup.sh                      everything (`make setup`)
@@ -78,6 +78,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql postgresql-contrib)
 [ -x /usr/bin/chromium ] || need+=(chromium)   # the browser tests drive Debian's Chromium
+command -v certutil >/dev/null || need+=(libnss3-tools)   # certutil: that Chromium trusts the development CA
+command -v openssl >/dev/null || need+=(openssl)   # scripts/dev-tls.sh: the development CA and certificate
 command -v promtool >/dev/null || need+=(prometheus)   # promtool: the alert rule tests
 install_packages "${need[@]}"
 

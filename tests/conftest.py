@@ -3,7 +3,11 @@
 STACK_MODE=compose runs it with `docker compose up -d --wait`; STACK_MODE=local runs
 the same system as local processes (stack/stack.py); the default, auto, picks compose
 when a Docker engine with Compose v2 answers. STACK_GATEWAY_URL (with STACK_CATALOG_URL
-and STACK_SESSION_URL) points the tests at a stack that is already running instead.
+and STACK_SESSION_URL, and STACK_GATEWAY_HTTPS_URL with STACK_CA_FILE for HTTPS) points the
+tests at a stack that is already running instead.
+
+The gateway's HTTPS listener (when it has one) serves tests/integration; the other suites use
+plain HTTP, so both listeners carry a whole suite. Its CA is the one requests trusts meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pytest
 from shop_stack.compose import ComposeStack
 from shop_stack.local import LocalStack
 from shop_stack.settings import setting
+from shop_stack.tls import dev_ca_file
 from stack_client import LOGIN_BURST, LOGIN_RATE, Browser, Stack
 
 # A fresh build pulls the base images and builds every service.
@@ -42,15 +47,42 @@ def stack_mode() -> str:
     return mode
 
 
+def with_tls(stack: Stack, https_url: str, ca_file: str) -> Stack:
+    """`stack` with both listeners named; requests trusts `ca_file` while the session runs."""
+    stack.gateway_http_url = stack.gateway_url
+    stack.gateway_https_url = https_url
+    stack.ca_file = ca_file
+    if ca_file:
+        os.environ["REQUESTS_CA_BUNDLE"] = ca_file  # read by requests on every call
+    return stack
+
+
+def own_ca_file() -> str:
+    """The development CA, unless TLS_CERT_FILE names a certificate of the person's own."""
+    return "" if os.environ.get("TLS_CERT_FILE") else str(dev_ca_file())
+
+
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    try:
+        yield from any_stack(request)
+    finally:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        if ca_bundle is not None:
+            os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
+
+
+def any_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     if os.environ.get("STACK_GATEWAY_URL"):
-        yield Stack(
+        external = Stack(
             "external",
             os.environ["STACK_GATEWAY_URL"],
             os.environ.get("STACK_CATALOG_URL", ""),
             os.environ.get("STACK_SESSION_URL", ""),
         )
+        https_url = os.environ.get("STACK_GATEWAY_HTTPS_URL", "")
+        yield with_tls(external, https_url, os.environ.get("STACK_CA_FILE", ""))
         return
 
     def tests_failed() -> bool:
@@ -68,7 +100,8 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 def local_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
     local = LocalStack(login_rate=LOGIN_RATE, login_burst=LOGIN_BURST).start()
     try:
-        yield Stack("local", local.gateway_url, local.catalog_url, local.session_url, local=local)
+        plain = Stack("local", local.gateway_url, local.catalog_url, local.session_url, local=local)
+        yield with_tls(plain, local.gateway_https_url, own_ca_file() if local.gateway_https_url else "")
     finally:
         if tests_failed():
             local.print_logs()
@@ -83,7 +116,9 @@ def compose_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
     compose = ComposeStack(project, LOGIN_RATE, LOGIN_BURST, echo=True, up_timeout=UP_TIMEOUT).start()
     failed = True
     try:
-        yield Stack("compose", compose.gateway_url, compose.catalog_url, compose.session_url, compose=compose)
+        urls = (compose.gateway_url, compose.catalog_url, compose.session_url)
+        plain = Stack("compose", *urls, compose=compose)
+        yield with_tls(plain, compose.gateway_https_url, own_ca_file() if compose.gateway_https_url else "")
         failed = False
     finally:
         if os.environ.get("STACK_COMPOSE_KEEP") == "1":

@@ -20,11 +20,14 @@ LOGIN_BURST = int(os.environ.get("STACK_LOGIN_BURST", "20"))
 @dataclass
 class Stack:
     mode: str
-    gateway_url: str
+    gateway_url: str  # what the suite talks to: plain HTTP, except in tests/integration (HTTPS)
     catalog_url: str
     session_url: str
     local: LocalStack | None = None  # local mode: the processes, their logs, the database URL
     compose: ComposeStack | None = None  # compose mode: `docker compose` on the project, psql
+    gateway_http_url: str = ""  # each of the gateway's listeners; "" when it has none
+    gateway_https_url: str = ""
+    ca_file: str = ""  # the CA that signed the HTTPS listener's certificate (the development one)
 
     @property
     def compose_project(self) -> str | None:

@@ -12,18 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_support import CSP_REPORTER, DESKTOP, ConsoleWatch
-
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, CSP_REPORTER, DESKTOP, ConsoleWatch
 
 
 @pytest.fixture(scope="session")
