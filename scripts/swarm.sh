@@ -223,6 +223,9 @@ show_state() {
     docker stack ps --no-trunc --format '{{.Name}} {{.Image}} {{.DesiredState}} {{.CurrentState}} {{.Error}}' "$stack" >&2 || true
     local service
     for service in $(stack_services); do
+        log "$service: $(docker service inspect --format '{{if .UpdateStatus}}update {{.UpdateStatus.State}}: {{.UpdateStatus.Message}}{{else}}no update{{end}}' "$service")"
+    done
+    for service in $(stack_services); do
         log "last log lines of $service:"
         docker service logs --no-task-ids --tail 20 "$service" >&2 2>&1 || true
     done

@@ -22,6 +22,7 @@ export STACK_LOGIN_RATE=${STACK_LOGIN_RATE:-600r/m} STACK_LOGIN_BURST=${STACK_LO
 export LOGIN_RATE=$STACK_LOGIN_RATE LOGIN_BURST=$STACK_LOGIN_BURST
 
 start=$SECONDS
+rm -f "test-artifacts/swarm/$SWARM_STACK.txt"
 finish() {
     local status=$?
     if [[ $status -ne 0 ]]; then
