@@ -14,6 +14,7 @@ import tempfile
 from typing import Any
 
 _created: list[str] = []  # a directory made here, removed again when the master exits
+_PREFIX = "shop-metrics-"  # then the master's pid: a directory whose master is gone can go
 _ON, _OFF = {"", "on", "1", "true", "yes"}, {"off", "0", "false", "no"}
 
 
@@ -40,9 +41,24 @@ def on_starting(server: Any) -> None:
             os.remove(stale)
         return
     # tempfile honours TMPDIR and falls back to /tmp, a tmpfs in the containers (read-only root).
-    path = tempfile.mkdtemp(prefix="metrics-")
+    _remove_dead_masters_dirs()
+    path = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-")
     _created.append(path)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def _remove_dead_masters_dirs() -> None:
+    """A master killed outright (SIGKILL, a crash) never ran on_exit: remove what it left."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_PREFIX}*-*")):
+        pid = os.path.basename(path)[len(_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
 
 
 def post_worker_init(worker: Any) -> None:

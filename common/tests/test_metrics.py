@@ -231,6 +231,23 @@ def test_without_a_directory_each_master_makes_and_removes_its_own(monkeypatch, 
     assert not made.exists()
 
 
+def test_a_killed_masters_directory_is_removed_by_the_next_master(monkeypatch, tmp_path):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left_behind = tmp_path / f"shop-metrics-{gone.pid}-abc123"
+    left_behind.mkdir()
+    running = tmp_path / f"shop-metrics-{os.getpid()}-def456"  # a live master's: kept
+    running.mkdir()
+
+    gunicorn_metrics.on_starting(server=None)
+    gunicorn_metrics.on_exit(server=None)
+    assert not left_behind.exists()
+    assert running.exists()
+
+
 def test_metrics_are_on_unless_switched_off(monkeypatch):
     monkeypatch.delenv("METRICS", raising=False)
     assert metrics.metrics_enabled()
