@@ -58,6 +58,7 @@ def _pod_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "DATABASE_URL_FILE": str(secrets / "database-url"),
         "INTERNAL_SECRET_FILE": str(secrets / "internal-secret"),
         "WAIT_FOR_SCHEMA_POLL_SECONDS": "0.2",
+        "PYTHONPATH": str(CATALOG),  # as the manifests set it to the image's /app
     }
 
 

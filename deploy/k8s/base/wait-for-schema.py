@@ -4,23 +4,20 @@ The migration runs once per release, as the catalog-migrate Job; a pod of the ne
 here instead of serving against the old schema. A schema newer than this image knows counts as
 ready: after a rollback of the code the migration stays, and migrations are backward compatible.
 
-Run from the service's directory (the image's WORKDIR), with the service's own settings.
+Run with the service's own settings and PYTHONPATH naming the service's directory (the image's
+WORKDIR, /app), since the script itself is mounted elsewhere.
 """
 
 import logging
 import os
-import sys
 import time
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from catalog_service.extensions import db
 from sqlalchemy.exc import SQLAlchemyError
-
-sys.path.insert(0, os.getcwd())  # the script is mounted elsewhere; the service's code is here
-
-from catalog_service.extensions import db  # noqa: E402
-from wsgi import app  # noqa: E402
+from wsgi import app
 
 POLL_SECONDS = float(os.environ.get("WAIT_FOR_SCHEMA_POLL_SECONDS", "2"))
 
