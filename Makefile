@@ -1,14 +1,21 @@
 # The few verbs people use. `make test` is what CI runs.
-.PHONY: setup run up down swarm swarm-down test lint bench
+.PHONY: setup run up dev down swarm swarm-down test lint bench
+
+# make dev: docker-compose.yml plus the development override (Compose watch, reloading services)
+DEV_COMPOSE = COMPOSE_FILE=docker-compose.yml:deploy/compose/dev.yml
 
 setup:            ## system servers + .venv
 	bash scripts/setup.sh
 
-run: setup        ## the whole stack as local processes (no Docker); Ctrl-C stops it
-	.venv/bin/python stack/stack.py
+run: setup        ## the whole stack as local processes (no Docker); Ctrl-C stops it; RELOAD=1 reloads on save
+	.venv/bin/python stack/stack.py $(if $(RELOAD),--reload)
 
 up:               ## the whole stack in Docker
 	docker compose up --build
+
+dev:              ## the stack in Docker, showing saved changes at once (Compose watch); Ctrl-C stops watching
+	$(DEV_COMPOSE) bash scripts/docker/compose-up.sh
+	$(DEV_COMPOSE) sh -c 'set -a; . test-artifacts/compose/shop.env; exec docker compose watch --no-up'
 
 down:
 	docker compose down

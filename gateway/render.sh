@@ -17,6 +17,7 @@
 #   GATEWAY_STATUS_LISTEN    unset: nothing; PORT or HOST:PORT: a second server with nginx's stub_status
 #                            (status.conf) for prometheus-nginx-exporter; never publish it
 #   GATEWAY_STATIC_ROOT      /srv/static-ui (an absolute path)
+#   GATEWAY_API_DOCS_ROOT    /srv/api-docs: the API explorer's files (gateway/api-docs with its vendor/)
 #   GATEWAY_CONF_DIR         /tmp/nginx: nginx's -p prefix, the only directory written
 #   NGINX_RESOLVER           the DNS server(s) that re-resolve service names at run time; default:
 #                            the nameservers in /etc/resolv.conf (Docker's 127.0.0.11); "off": fixed
@@ -51,6 +52,7 @@ resolv_conf=${GATEWAY_RESOLV_CONF:-/etc/resolv.conf}
 listen=${GATEWAY_LISTEN:-8080}
 status_listen=${GATEWAY_STATUS_LISTEN:-}
 static_root=${GATEWAY_STATIC_ROOT:-/srv/static-ui}
+api_docs_root=${GATEWAY_API_DOCS_ROOT:-/srv/api-docs}
 catalog=${CATALOG_UPSTREAM:-catalog-service:8000}
 session=${SESSION_UPSTREAM:-session-service:8000}
 login_rate=${LOGIN_RATE:-}
@@ -117,6 +119,7 @@ check_path() {  # NAME VALUE: an absolute path that is safe to write into nginx'
     esac
 }
 check_path GATEWAY_STATIC_ROOT "$static_root"
+check_path GATEWAY_API_DOCS_ROOT "$api_docs_root"
 case $tls in on | off) ;; *) refuse GATEWAY_TLS "expected on or off, got '$tls'" ;; esac
 case $https_only in on | off) ;; *) refuse GATEWAY_HTTPS_ONLY "expected on or off, got '$https_only'" ;; esac
 if [ "$https_only" = on ]; then
@@ -233,6 +236,7 @@ cp "$conf_src"/* "$conf_dir"/
     printf 'map $scheme $catalog_backend {\n    default  %s;\n}\n\n' "$catalog_target"
     printf 'map $scheme $session_backend {\n    default  %s;\n}\n\n' "$session_target"
     printf 'limit_req_zone $login_limit_key zone=login:10m rate=%s;\n\n' "$login_rate"
+    printf 'map $scheme $api_docs_root {\n    default  "%s";\n}\n\n' "$api_docs_root"
     # Requests from a proxy in front (REAL_IP_FROM) may say which scheme the browser used (scheme.conf).
     printf 'geo $realip_remote_addr $from_trusted_proxy {\n    default  0;\n'
     for one in $(echo "$real_ip_from" | tr ',' ' '); do

@@ -95,4 +95,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
   .venv/bin/pip install -q -r requirements-dev.txt
   echo "$sum" > "$stamp"
 fi
+# The API explorer's renderer for make run (the gateway image fetches its own at build time)
+.venv/bin/python gateway/api-docs/fetch_swagger_ui.py gateway/api-docs/vendor
 echo "setup: ready (.venv)"

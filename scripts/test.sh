@@ -39,7 +39,7 @@ fi
 step "stack tests (${STACK_MODE:-auto} mode): one stack for every black-box suite"
 # Only the directories that exist: suites land one by one.
 suites=()
-for dir in tests/compose tests/integration tests/e2e tests/faults tests/security tests/fuzz; do
+for dir in tests/compose tests/integration tests/e2e tests/faults tests/security tests/fuzz tests/dev; do
   [ -d "$dir" ] && suites+=("$dir")
 done
 $bin/pytest -q -s "${suites[@]}" "$@"

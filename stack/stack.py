@@ -1,6 +1,6 @@
 """The whole system as local processes, no Docker: PostgreSQL, Redis, both services, nginx.
 
-    python stack/stack.py [--port PORT]      # start, print the URLs, Ctrl-C stops everything
+    python stack/stack.py [--port PORT] [--reload]    # start, print the URLs, Ctrl-C stops everything
 
 Everything lives in a throwaway directory that is removed on exit. The ports are compose's host
 ports (GATEWAY_PORT, GATEWAY_TLS_PORT, CATALOG_PORT, SESSION_PORT: the environment's, else
@@ -29,12 +29,18 @@ def main() -> None:
     parser.add_argument(
         "--port", type=int, default=int(setting("GATEWAY_PORT")), help="gateway port (a free one if taken)"
     )
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart a service's workers when its code changes (make run RELOAD=1)",
+    )
     args = parser.parse_args()
     stack = LocalStack(
         gateway_port=args.port,
         gateway_tls_port=int(setting("GATEWAY_TLS_PORT")),
         catalog_port=int(setting("CATALOG_PORT")),
         session_port=int(setting("SESSION_PORT")),
+        reload=args.reload,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"starting the stack in {stack.workdir} ...", flush=True)
@@ -43,6 +49,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     try:
+        reload = "  reload: on (a saved .py restarts its service; the UI is the working tree)\n"
         https = ""
         if stack.gateway_https_url:
             https = f"  over HTTPS:           {stack.gateway_https_url}/\n"
@@ -54,6 +61,7 @@ def main() -> None:
             f"  catalog-service:      {stack.catalog_url}/\n"
             f"  session-service:      {stack.session_url}/\n"
             f"  logs:                 {stack.workdir}/logs/\n\n"
+            f"{reload if args.reload else ''}"
             "  demo accounts: alice / alice-demo-1, bob / bob-demo-1, carol / carol-demo-1\n"
             "  Ctrl-C stops everything.",
             flush=True,

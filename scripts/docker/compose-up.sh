@@ -54,3 +54,9 @@ if ! docker compose -p "$project" up -d --build --wait --wait-timeout "${COMPOSE
 fi
 docker compose -p "$project" ps -a
 log "up and healthy in $((SECONDS - start)) s"
+# Where to point a browser; the dev-tls job's last line names the CA to trust.
+log "gateway: http://localhost:$(docker compose -p "$project" port gateway 8080 | sed 's/.*://')/"
+if tls=$(docker compose -p "$project" port gateway 8443 2>/dev/null) && [[ -n $tls ]]; then
+    log "gateway over HTTPS: https://localhost:${tls##*:}/"
+    docker compose -p "$project" logs --no-log-prefix dev-tls 2>/dev/null | tail -n 1 >&2 || true
+fi

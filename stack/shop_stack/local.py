@@ -41,6 +41,9 @@ class LocalStack(LoopbackUrls):
     login_rate: str = field(default_factory=lambda: setting("LOGIN_RATE"))
     login_burst: int = field(default_factory=lambda: int(setting("LOGIN_BURST")))
     seed: bool = True
+    # Each service's worker restarts when a file of its code changes (stack/reload/); the UI is
+    # always served from the working tree, so a saved file shows on the next request anyway.
+    reload: bool = False
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-stack-")))
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
@@ -240,6 +243,7 @@ class LocalStack(LoopbackUrls):
             "GATEWAY_CONF_DIR": str(conf),
             "GATEWAY_LISTEN": str(self.ports["gateway"]),
             "GATEWAY_STATIC_ROOT": str(ROOT / "static-ui"),
+            "GATEWAY_API_DOCS_ROOT": str(ROOT / "gateway" / "api-docs"),
             "CATALOG_UPSTREAM": ",".join(f"127.0.0.1:{self.ports[name]}" for name in self.catalog_parts()),
             "SESSION_UPSTREAM": f"127.0.0.1:{self.ports['session']}",
             "NGINX_RESOLVER": "off",  # fixed loopback addresses
@@ -250,6 +254,9 @@ class LocalStack(LoopbackUrls):
             "GATEWAY_HTTPS_ONLY": setting("GATEWAY_HTTPS_ONLY"),
             "HSTS_MAX_AGE": setting("HSTS_MAX_AGE"),
         }
+        api_docs = ROOT / "gateway" / "api-docs"
+        # the API explorer's renderer: fetched once (scripts/setup.sh does it too), never committed
+        self._run([sys.executable, str(api_docs / "fetch_swagger_ui.py"), str(api_docs / "vendor")], "docs")
         if self.tls:
             cert, key = ensure_certificate()
             port = str(self.ports["gateway_tls"])
@@ -276,6 +283,14 @@ class LocalStack(LoopbackUrls):
     def _start_service(self, name: str, service: str, env: dict[str, str]) -> None:
         """gunicorn with the service's own config, on this part's port; waits for /readyz."""
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+        if self.reload:  # the service's settings plus reloading; the app named there
+            gunicorn = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "stack" / "reload" / "gunicorn_reload.py"),
+            ]
         self._spawn(name, gunicorn, {**env, "BIND": f"127.0.0.1:{self.ports[name]}"}, ROOT / service)
         url = f"{self.url(name)}/readyz"
         wait_until(lambda: http_ok(url), f"{service} ({name})", 60, self.procs[name])
