@@ -8,6 +8,10 @@ bin=.venv/bin
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# STACK_ONLY=1 skips the steps that do not depend on the stack mode (lint, types, the services',
+# the gateway's and the offline suites): .ci/run runs them once, in its first pass.
+if [ -z "${STACK_ONLY:-}" ]; then
+
 step "lint (ruff) and types (mypy)"
 $bin/ruff check .
 $bin/ruff format --check .
@@ -30,6 +34,8 @@ $bin/pytest -q common/tests tests/observability
 
 step "Kubernetes manifests, offline: render, validate (strict), policy, agreement with compose and Swarm"
 $bin/pytest -q tests/k8s
+
+fi
 
 if [ "${STACK_MODE:-}" = swarm ]; then
   step "Swarm tests: tests/integration and tests/swarm against the stack of deploy/swarm/stack.yml"
