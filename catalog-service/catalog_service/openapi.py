@@ -7,6 +7,7 @@ and validate real responses against these schemas.
 from typing import Any
 
 from flask import Blueprint
+from shop_common.openapi import ERROR_SCHEMA, document, json_answer, ref, request_body
 
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 from .validation import MAX_ID, USERNAME_PATTERN
@@ -19,33 +20,8 @@ COUNT = {"type": "integer", "minimum": 0}
 USERNAME = {"type": "string", "pattern": USERNAME_PATTERN}
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "additionalProperties": False,
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "request_id"],
-                "additionalProperties": False,
-                "properties": {
-                    "code": {"type": "string", "examples": ["not_found"]},
-                    "message": {"type": "string"},
-                    "request_id": {"type": ["string", "null"]},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "Only on 422: a message per invalid field.",
-                    },
-                },
-            }
-        },
-    },
+    "Error": ERROR_SCHEMA,
     "Good": {
         "type": "object",
         "required": ["id", "name", "price", "description", "created_at"],
@@ -139,7 +115,7 @@ def _page(item: str) -> dict[str, Any]:
         "required": ["items", "next_cursor"],
         "additionalProperties": False,
         "properties": {
-            "items": {"type": "array", "items": _ref(item), "maxItems": MAX_LIMIT},
+            "items": {"type": "array", "items": ref(item), "maxItems": MAX_LIMIT},
             "next_cursor": {"type": ["string", "null"], "description": "Pass as ?cursor= for the next page."},
         },
     }
@@ -160,15 +136,11 @@ ERRORS = {
 }
 
 
-def _json(schema: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
 def _op(summary: str, ok: dict[str, Any], errors: str, **extra: Any) -> dict[str, Any]:
     responses = dict(ok)
     for status in errors.split():
-        responses[status] = _json("Error", ERRORS[status])
-    responses.setdefault("500", _json("Error", "Unexpected error."))
+        responses[status] = json_answer("Error", ERRORS[status])
+    responses.setdefault("500", json_answer("Error", "Unexpected error."))
     return {"summary": summary, "responses": responses, **extra}
 
 
@@ -200,13 +172,9 @@ def _path_id(name: str) -> dict[str, Any]:
 GOOD_ID, USER_ID = _path_id("good_id"), _path_id("user_id")
 
 
-def _body(schema: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
 def _read(summary: str, schema: str, errors: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     """A GET answering 200 with `schema`."""
-    return _op(summary, {"200": _json(schema, "OK.")}, errors, parameters=parameters)
+    return _op(summary, {"200": json_answer(schema, "OK.")}, errors, parameters=parameters)
 
 
 PAGE = [LIMIT, CURSOR]
@@ -221,10 +189,10 @@ PATHS: dict[str, Any] = {
         ),
         "post": _op(
             "Create a good (signed-in users).",
-            {"201": _json("Good", "Created.")},
+            {"201": json_answer("Good", "Created.")},
             "400 401 409 413 415 422 503",
             parameters=[IDENTITY],
-            requestBody=_body("NewGood"),
+            requestBody=request_body("NewGood"),
         ),
     },
     "/goods/{good_id}": {
@@ -238,9 +206,9 @@ PATHS: dict[str, Any] = {
     "/users": {
         "post": _op(
             "Register.",
-            {"201": _json("User", "Registered.")},
+            {"201": json_answer("User", "Registered.")},
             "400 409 413 415 422 503",
-            requestBody=_body("Credentials"),
+            requestBody=request_body("Credentials"),
         ),
     },
     "/users/availability": {
@@ -274,13 +242,16 @@ PATHS: dict[str, Any] = {
         ),
         "put": _op(
             "Add a good to the signed-in user (idempotent); answers its new number of owners too.",
-            {"201": _json("AddedGood", "Added."), "200": _json("AddedGood", "Was already there.")},
+            {
+                "201": json_answer("AddedGood", "Added."),
+                "200": json_answer("AddedGood", "Was already there."),
+            },
             "401 404 409 503",
             parameters=[IDENTITY, GOOD_ID],
         ),
         "delete": _op(
             "Remove a good from the signed-in user (idempotent); answers its new number of owners.",
-            {"200": _json("RemovedGood", "Gone, also when it was not there.")},
+            {"200": json_answer("RemovedGood", "Gone, also when it was not there.")},
             "401 404 503",
             parameters=[IDENTITY, GOOD_ID],
         ),
@@ -288,10 +259,10 @@ PATHS: dict[str, Any] = {
     "/internal/credentials/verify": {
         "post": _op(
             "Check a username and password (session-service only; not exposed by the gateway).",
-            {"200": _json("UserRef", "Correct.")},
+            {"200": json_answer("UserRef", "Correct.")},
             "400 401 403 413 415 422 503",
             parameters=[_param("X-Internal-Secret", "header", {"type": "string"}, "INTERNAL_SECRET.", True)],
-            requestBody=_body("Credentials"),
+            requestBody=request_body("Credentials"),
         ),
     },
     "/healthz": {"get": _read("The process is alive (no database).", "Status", "", [])},
@@ -313,17 +284,13 @@ PATHS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     """Return the whole document."""
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "catalog-service",
-            "version": "1.0.0",
-            "description": "Goods, users and who owns what. The gateway serves it under /api/catalog/.",
-        },
-        "servers": [{"url": "/api/catalog"}],
-        "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
-    }
+    return document(
+        title="catalog-service",
+        description="Goods, users and who owns what. The gateway serves it under /api/catalog/.",
+        prefix="/api/catalog",
+        paths=PATHS,
+        components={"schemas": SCHEMAS},
+    )
 
 
 @bp.get("/openapi.json")

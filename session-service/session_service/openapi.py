@@ -3,24 +3,13 @@
 from typing import Any
 
 from flask import Blueprint
+from shop_common.openapi import ERROR_SCHEMA, an_object, document, json_answer, ref, request_body
 
 bp = Blueprint("openapi", __name__)
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-
 def _error(description: str) -> dict[str, Any]:
-    return _json("Error", description)
+    return json_answer("Error", description)
 
 
 def _empty(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -46,93 +35,42 @@ KEY_PARAM = {
 UNAVAILABLE = _error("Redis (or, for login, catalog-service) is unavailable.")
 FORBIDDEN = _error("CSRF check failed.")
 
+
 SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "request_id"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "request_id": {"type": ["string", "null"]},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-                "additionalProperties": False,
-            }
-        },
-        "additionalProperties": False,
-    },
-    "User": {
-        "type": "object",
-        "required": ["id", "username"],
-        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}},
-        "additionalProperties": False,
-    },
-    "LoginRequest": {
-        "type": "object",
-        "required": ["username", "password"],
-        "properties": {
+    "Error": ERROR_SCHEMA,
+    "User": an_object({"id": {"type": "integer"}, "username": {"type": "string"}}),
+    "LoginRequest": an_object(
+        {
             "username": {"type": "string", "minLength": 1, "maxLength": 150},
             "password": {"type": "string", "minLength": 1, "maxLength": 1024},
             "remember": {"type": "boolean", "default": False},
         },
-    },
-    "LoginAnswer": {
-        "type": "object",
-        "required": ["user", "csrf_token"],
-        "properties": {"user": _ref("User"), "csrf_token": {"type": "string"}},
-        "additionalProperties": False,
-    },
-    "Me": {
-        "type": "object",
-        "required": ["user", "login_at", "csrf_token"],
-        "properties": {
-            "user": _ref("User"),
+        required=["username", "password"],
+        closed=False,
+    ),
+    "LoginAnswer": an_object({"user": ref("User"), "csrf_token": {"type": "string"}}),
+    "Me": an_object(
+        {
+            "user": ref("User"),
             "login_at": {"type": "string", "format": "date-time"},
             "csrf_token": {"type": "string"},
-        },
-        "additionalProperties": False,
-    },
-    "Visitor": {
-        "type": "object",
-        "required": ["user", "login_at", "csrf_token"],
-        "properties": {
-            "user": {"oneOf": [_ref("User"), {"type": "null"}]},
+        }
+    ),
+    "Visitor": an_object(
+        {
+            "user": {"oneOf": [ref("User"), {"type": "null"}]},
             "login_at": {"type": ["string", "null"], "format": "date-time"},
             "csrf_token": {"type": ["string", "null"]},
-        },
-        "additionalProperties": False,
-    },
-    "CsrfToken": {
-        "type": "object",
-        "required": ["csrf_token"],
-        "properties": {"csrf_token": {"type": "string"}},
-        "additionalProperties": False,
-    },
-    "Remembered": {
-        "type": "object",
-        "required": ["username"],
-        "properties": {"username": {"type": ["string", "null"]}},
-        "additionalProperties": False,
-    },
-    "Data": {
-        "type": "object",
-        "required": ["data"],
-        "properties": {"data": {"type": "object", "maxProperties": 50}},
-        "additionalProperties": False,
-    },
-    "DataValue": {
-        "type": "object",
-        "required": ["value"],
-        "properties": {"value": {"description": "Any JSON, at most 4096 bytes serialized."}},
-    },
-    "DataListItem": {
-        "type": "object",
-        "required": ["item"],
-        "properties": {
+        }
+    ),
+    "CsrfToken": an_object({"csrf_token": {"type": "string"}}),
+    "Remembered": an_object({"username": {"type": ["string", "null"]}}),
+    "Data": an_object({"data": {"type": "object", "maxProperties": 50}}),
+    "DataValue": an_object(
+        {"value": {"description": "Any JSON, at most 4096 bytes serialized."}}, closed=False
+    ),
+    "DataListItem": an_object(
+        {
             "item": {"description": "Any JSON; with unique_by, an object that has that field."},
             "unique_by": {
                 "type": "string",
@@ -142,19 +80,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "max": {"type": "integer", "minimum": 1, "description": "Keep at most this many entries."},
         },
-    },
-    "DataItem": {
-        "type": "object",
-        "required": ["key", "value"],
-        "properties": {"key": {"type": "string"}, "value": {}},
-        "additionalProperties": False,
-    },
-    "Status": {
-        "type": "object",
-        "required": ["status"],
-        "properties": {"status": {"const": "ok"}},
-        "additionalProperties": False,
-    },
+        required=["item"],
+        closed=False,
+    ),
+    "DataItem": an_object({"key": {"type": "string"}, "value": {}}),
+    "Status": an_object({"status": {"const": "ok"}}),
 }
 
 PATHS: dict[str, Any] = {
@@ -171,10 +101,10 @@ PATHS: dict[str, Any] = {
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("LoginRequest")}},
+                "content": {"application/json": {"schema": ref("LoginRequest")}},
             },
             "responses": {
-                "200": _json("LoginAnswer", "Signed in; a new sid cookie is set."),
+                "200": json_answer("LoginAnswer", "Signed in; a new sid cookie is set."),
                 "400": _error("Body is not a JSON object."),
                 "401": _error("Wrong username or password."),
                 "403": FORBIDDEN,
@@ -195,7 +125,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The signed-in user.",
             "responses": {
-                "200": _json("Me", "Signed in."),
+                "200": json_answer("Me", "Signed in."),
                 "401": _error("Nobody is signed in."),
                 "503": UNAVAILABLE,
             },
@@ -205,13 +135,13 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Who the visitor is: the signed-in user or null, and the session's CSRF token or "
             "null (no session yet). Never 401, so a signed-out browser logs no error; creates no session.",
-            "responses": {"200": _json("Visitor", "Signed in or not."), "503": UNAVAILABLE},
+            "responses": {"200": json_answer("Visitor", "Signed in or not."), "503": UNAVAILABLE},
         }
     },
     "/csrf": {
         "get": {
             "summary": "The session's CSRF token; creates an anonymous session when there is none.",
-            "responses": {"200": _json("CsrfToken", "The token."), "503": UNAVAILABLE},
+            "responses": {"200": json_answer("CsrfToken", "The token."), "503": UNAVAILABLE},
         }
     },
     "/auth": {
@@ -240,7 +170,7 @@ PATHS: dict[str, Any] = {
     "/remembered": {
         "get": {
             "summary": "The remembered username (cookie remembered_username), or null.",
-            "responses": {"200": _json("Remembered", "The username or null.")},
+            "responses": {"200": json_answer("Remembered", "The username or null.")},
         },
         "delete": {
             "summary": "Forget the remembered username.",
@@ -251,7 +181,7 @@ PATHS: dict[str, Any] = {
     "/data": {
         "get": {
             "summary": "All session data.",
-            "responses": {"200": _json("Data", "Keys and values."), "503": UNAVAILABLE},
+            "responses": {"200": json_answer("Data", "Keys and values."), "503": UNAVAILABLE},
         }
     },
     "/data/{key}": {
@@ -259,7 +189,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "One stored value.",
             "responses": {
-                "200": _json("DataItem", "The value."),
+                "200": json_answer("DataItem", "The value."),
                 "404": _error("No such key."),
                 "422": _error("Invalid key."),
                 "503": UNAVAILABLE,
@@ -268,9 +198,9 @@ PATHS: dict[str, Any] = {
         "put": {
             "summary": "Store a value.",
             "parameters": [CSRF_HEADER],
-            "requestBody": _body("DataValue"),
+            "requestBody": request_body("DataValue"),
             "responses": {
-                "200": _json("DataItem", "Stored."),
+                "200": json_answer("DataItem", "Stored."),
                 "400": _error("Body is not a JSON object."),
                 "403": FORBIDDEN,
                 "413": _error("Value larger than 4096 bytes."),
@@ -296,9 +226,9 @@ PATHS: dict[str, Any] = {
             "summary": "Put an item first in the list under a key (created when absent), drop older "
             "equal entries and keep at most max: a most-recent-first list in one call.",
             "parameters": [CSRF_HEADER],
-            "requestBody": _body("DataListItem"),
+            "requestBody": request_body("DataListItem"),
             "responses": {
-                "200": _json("DataItem", "The stored list."),
+                "200": json_answer("DataItem", "The stored list."),
                 "400": _error("Body is not a JSON object."),
                 "403": FORBIDDEN,
                 "409": _error("The value under the key is not a list."),
@@ -310,12 +240,12 @@ PATHS: dict[str, Any] = {
         },
     },
     "/healthz": {
-        "get": {"summary": "Liveness.", "responses": {"200": _json("Status", "Alive.")}},
+        "get": {"summary": "Liveness.", "responses": {"200": json_answer("Status", "Alive.")}},
     },
     "/readyz": {
         "get": {
             "summary": "Readiness: Redis answers PING.",
-            "responses": {"200": _json("Status", "Ready."), "503": _error("Redis unreachable.")},
+            "responses": {"200": json_answer("Status", "Ready."), "503": _error("Redis unreachable.")},
         }
     },
     "/openapi.json": {
@@ -328,20 +258,16 @@ PATHS: dict[str, Any] = {
     },
 }
 
-SPEC: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "session-service",
-        "version": "1.0.0",
-        "description": "Sessions in Redis behind a signed sid cookie, served at /api/session/.",
-    },
-    "servers": [{"url": "/api/session"}],
-    "paths": PATHS,
-    "components": {
+SPEC = document(
+    title="session-service",
+    description="Sessions in Redis behind a signed sid cookie, served at /api/session/.",
+    prefix="/api/session",
+    paths=PATHS,
+    components={
         "schemas": SCHEMAS,
         "securitySchemes": {"sid": {"type": "apiKey", "in": "cookie", "name": "sid"}},
     },
-}
+)
 
 
 @bp.get("/openapi.json")
