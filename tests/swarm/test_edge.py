@@ -35,3 +35,16 @@ def test_the_gateway_sees_the_client_address_not_the_edge(swarm: SwarmStack) -> 
     address = ipaddress.ip_address(str(gateway_log_entry(swarm, request_id)["remote_addr"]))
     assert address not in ipaddress.ip_network(edge_subnet), f"{address} is the edge's, not the client's"
     assert str(address) != "203.0.113.7"
+
+
+def test_a_client_cannot_claim_https_through_the_edge(swarm: SwarmStack) -> None:
+    """The edge sets X-Forwarded-Proto itself; the gateway trusts the edge's, so a client's must not pass."""
+    response = requests.post(
+        f"{swarm.gateway_url}/api/session/login",
+        json={"username": "alice", "password": "alice-demo-1"},
+        headers={"X-Requested-With": "XMLHttpRequest", "X-Forwarded-Proto": "https"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    session_cookie = next(c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith("sid="))
+    assert "Secure" not in session_cookie  # plain HTTP here: a Secure cookie would never come back
