@@ -29,8 +29,9 @@ FORMATS = ("text", "json")
 _process_service: list[str] = []
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _INVALID_TRACE_ID = "0" * 32
-# What a record may carry besides the message: the request line's figures.
-_EXTRA_FIELDS = ("status", "duration_ms")
+# What a record may carry besides the message: the request line's figures, and the request's
+# context when no Flask request is around it (session-service answers /auth before Flask).
+_EXTRA_FIELDS = ("request_id", "trace_id", "method", "route", "user_id", "status", "duration_ms")
 
 
 def log_format() -> str:
@@ -48,7 +49,12 @@ def set_process_service(service: str) -> None:
 
 def trace_id() -> str | None:
     """The trace id of the request's W3C `traceparent` header, when it has a valid one."""
-    match = _TRACEPARENT.match(request.headers.get("traceparent", ""))
+    return trace_id_of(request.headers.get("traceparent", ""))
+
+
+def trace_id_of(traceparent: str) -> str | None:
+    """The trace id in a W3C `traceparent` header value, when it is a valid one."""
+    match = _TRACEPARENT.match(traceparent)
     if match is None or match[1] == _INVALID_TRACE_ID:
         return None
     return match[1]

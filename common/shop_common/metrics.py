@@ -227,6 +227,11 @@ def count_dependency_error(dependency: Dependency) -> None:
         figures.child(DEPENDENCY_ERRORS, dependency).inc()
 
 
+def note_route(environ: dict[str, Any], rule: Rule) -> None:
+    """Label a request answered before Flask routes it (session-service's /auth) with its URL rule."""
+    environ[_ROUTE_KEY] = rule
+
+
 def note_unavailable(cause: Dependency) -> None:
     """Blame this request's 503, if it answers one, on `cause` rather than the service's own store."""
     request.environ[_CAUSE_KEY] = cause

@@ -4,7 +4,6 @@ import contextlib
 import json
 import logging
 import re
-import socket
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -14,7 +13,7 @@ from werkzeug.exceptions import InternalServerError
 
 from .config import ServiceConfig
 from .errors import INTERNAL_ERROR_MESSAGE, ApiError, error_response, register_error_handlers
-from .json_logs import JsonFormatter, log_each_request, log_format, set_process_service
+from .json_logs import REPLICA, JsonFormatter, log_each_request, log_format, set_process_service
 from .metrics import Dependency, count_dependency_error
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -22,7 +21,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 INTERNAL_SECRET_HEADER = "X-Internal-Secret"  # noqa: S105 - a header name, not a secret
 # Keep a client's id only when it is short and plain, so it cannot inject into logs.
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_REPLICA = socket.gethostname()
+SERVED_BY_HEADER = "X-Served-By"  # which replica answered, for --scale tests
 
 
 class _RequestIdFilter(logging.Filter):
@@ -69,14 +68,18 @@ def init_request_plumbing(app: Flask) -> None:
 
     @app.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
 
     @app.after_request
     def tag_response(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        response.headers["X-Served-By"] = _REPLICA  # which replica answered, for --scale tests
+        response.headers[SERVED_BY_HEADER] = REPLICA
         return response
+
+
+def request_id_for(incoming: str) -> str:
+    """The request's id: the caller's X-Request-ID when short and plain, else a new random one."""
+    return incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
 
 
 def json_body() -> dict[str, Any]:
@@ -125,8 +128,7 @@ def json_errors_outside_flask(
                 if isinstance(error, unavailable)
                 else (500, "internal_error", INTERNAL_ERROR_MESSAGE)
             )
-            incoming = environ.get("HTTP_X_REQUEST_ID", "")
-            request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
+            request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
             error_body = {"code": code, "message": message, "request_id": request_id}
             payload = json.dumps({"error": error_body}).encode()
             headers = [

@@ -7,7 +7,7 @@ from shop_common.errors import ApiError
 from shop_common.metrics import count_dependency_error, init_metrics
 from shop_common.web import new_app, register_outage_handlers
 
-from . import sessions
+from . import auth_check, sessions
 from .config import SERVICE, Config
 from .extensions import catalog, redis_store, session_store
 
@@ -24,6 +24,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = new_app(__name__, SERVICE, config)  # app.config, logging, request ids, JSON errors
     register_extensions(app, config)
     register_blueprints(app)
+    auth_check.install(app)  # GET /auth's yes without a Flask request; inside the wrappers below
     register_redis_error_handlers(app)
     # Last: it wraps the whole app. A 503 is Redis's doing unless sign-in blames catalog-service.
     init_metrics(app, SERVICE, unavailable_cause="redis", sign_in_endpoint="auth.login")

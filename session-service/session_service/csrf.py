@@ -18,7 +18,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def token_matches(sent: str | None) -> bool:
     """True when `sent` equals the current session's token (constant-time)."""
-    expected = session.get(CSRF)
+    return tokens_match(session.get(CSRF), sent)
+
+
+def tokens_match(expected: Any, sent: str | None) -> bool:
+    """True when `sent` equals the session's token `expected` (constant-time)."""
     if not isinstance(expected, str) or not expected or not sent:
         return False
     return hmac.compare_digest(sent.encode(), expected.encode())
