@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=run.ROOT / "bench-results")
     args = parser.parse_args()
     run.ensure_wrk()
+    run.as_deployed()
     py_spy()
     stack: LocalStack | None = None
     ceilings: run.Ceilings | None = None

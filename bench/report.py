@@ -111,7 +111,8 @@ def markdown(results: dict, charts: Path) -> str:
         f"{meta['redis'].split(' sha=')[0]}, {meta['wrk'].split(' [')[0]}",
         f"- **Stack:** {meta['mode']} mode ({stack_note(meta)}); "
         f"gunicorn {meta['gunicorn']['worker_class']}, {meta['gunicorn']['workers']} workers × "
-        f"{meta['gunicorn']['threads']} threads for both services and the hello app",
+        f"{meta['gunicorn']['threads']} threads for both services and the hello app, "
+        f"access log {meta['gunicorn'].get('access_log', 'on')}",
         f"- **Main data set:** {data.get('users', 0):,} users, {data.get('goods', 0):,} goods, "
         f"{data.get('links', 0):,} user-good links",
         f"- **Method:** wrk on the same machine, loopback; {meta['runs']} runs of {meta['duration_s']:g} s "

@@ -34,6 +34,7 @@ import report  # bench/, beside this script
 from cpu import CpuMeter
 from shop_stack.compose import ComposeStack
 from shop_stack.local import LocalStack
+from shop_stack.settings import setting
 from shop_stack.system import ensure_binaries, find_binary, free_port, http_ok, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,15 @@ class Endpoint:
 # --- helpers -------------------------------------------------------------------------------
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def as_deployed() -> None:
+    """Run the services (and the hello ceiling) with compose's settings where `make run` differs.
+
+    ACCESS_LOG: compose turns gunicorn's line per request off (the gateway logs every request), the
+    local stack keeps it for development. The figures are about the deployment, so off here too.
+    """
+    os.environ["ACCESS_LOG"] = setting("ACCESS_LOG")
 
 
 def ensure_wrk() -> str:
@@ -596,6 +606,7 @@ def machine_info(args) -> dict:
             "workers": os.environ.get("WEB_CONCURRENCY", "2"),
             "threads": os.environ.get("GUNICORN_THREADS", "4"),
             "worker_class": "gthread",
+            "access_log": os.environ.get("ACCESS_LOG", "on"),
         },
         "runs": args.runs,
         "duration_s": args.duration,
@@ -727,6 +738,7 @@ def main() -> None:
             if os.environ.pop(name, None):
                 log(f"compose mode: ignoring {name}, the containers do not receive it")
     ensure_wrk()
+    as_deployed()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally blocks
 
     results = run(args)
