@@ -19,6 +19,14 @@ from dev_loop import check_the_dev_loop, copy_repository
 from shop_stack.system import free_port
 
 DEV_FILES = "docker-compose.yml:deploy/compose/dev.yml"  # what make dev names
+OWN_IMAGES = {
+    "gateway": "gateway",
+    "dev-tls": "gateway",
+    "catalog-service": "catalog-service",
+    "migrate": "catalog-service",
+    "seed": "catalog-service",
+    "session-service": "session-service",
+}
 
 
 def compose_mode() -> bool:
@@ -42,7 +50,20 @@ def watched_stack() -> Iterator[tuple[Path, str]]:
         for name in ("GATEWAY_PORT", "GATEWAY_TLS_PORT", "CATALOG_PORT", "SESSION_PORT")
     }
     env_file = root / "dev.env"
-    env = {**os.environ, **ports, "COMPOSE_FILE": DEV_FILES, "COMPOSE_PROJECT_NAME": project}
+    # Images of its own: rebuilding shop/*:dev here would make the suite's stack recreate its
+    # containers on its next `up` (seen: every later test failed).
+    (root / "own-images.yml").write_text(
+        "services:\n"
+        + "".join(
+            f"  {service}:\n    image: shop/{image}:{project}\n" for service, image in OWN_IMAGES.items()
+        )
+    )
+    env = {
+        **os.environ,
+        **ports,
+        "COMPOSE_FILE": f"{DEV_FILES}:own-images.yml",
+        "COMPOSE_PROJECT_NAME": project,
+    }
     env["COMPOSE_ENV_OUT"] = str(env_file)
     watch = None
     try:
@@ -71,6 +92,8 @@ def watched_stack() -> Iterator[tuple[Path, str]]:
         subprocess.run(
             ["bash", "scripts/docker/compose-down.sh", "-p", project], cwd=root, env=env, check=False
         )
+        own = sorted({f"shop/{image}:{project}" for image in OWN_IMAGES.values()})
+        subprocess.run(["docker", "image", "rm", *own], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
