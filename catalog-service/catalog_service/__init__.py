@@ -8,6 +8,7 @@ from shop_common.web import new_app, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from . import crud
 from .config import SERVICE, Config
 from .extensions import db, migrate, ping_idle_connections
 from .validation import IdConverter
@@ -33,6 +34,7 @@ def register_extensions(app: Flask, config: Config) -> None:
     with app.app_context():
         for engine in db.engines.values():
             ping_idle_connections(engine, config.db_ping_after_idle_seconds)
+        crud.read_prices_and_times_as_text(db.engines["autocommit"])  # the engine crud.py uses
     from .models import include_in_autogenerate
 
     migrate.init_app(app, db, directory=str(_migrations_dir()), include_object=include_in_autogenerate)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import psycopg2.extensions
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,25 @@ USER_COLUMNS = (User.id, User.username, User.created_at)
 ACCOUNT_MATCHES = sa.exists().where(
     User.id == sa.bindparam("user_id"), User.username == sa.bindparam("username")
 )
+
+
+# numeric and timestamptz as PostgreSQL's own text: the answer needs text, and a page of rows
+# turned into Decimal and datetime objects and back cost a few microseconds a row (bench/README.md).
+_AS_TEXT = psycopg2.extensions.new_type((1700, 1184), "SHOP_AS_TEXT", lambda value, _cursor: value)
+
+
+def read_prices_and_times_as_text(engine: sa.Engine) -> None:
+    """Make the statements here return prices and times as text (serializers.py shapes them).
+
+    For the engine these functions use only: the ORM, migrations and the CLI keep Decimal and
+    datetime. numeric(10, 2)'s text has its two decimals; a timestamptz reads like
+    "2026-12-04 04:19:45.6781+00" (DateStyle ISO, TimeZone UTC: config.py), which
+    serializers.iso_time() writes the way datetime.isoformat() would.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def register(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        psycopg2.extensions.register_type(_AS_TEXT, dbapi_connection)
 
 
 def like_escape(text: str) -> str:

@@ -11,7 +11,7 @@ from shop_common.metrics import count_goods_added, count_goods_removed
 from .. import crud
 from ..auth import require_account, signed_in
 from ..pagination import page, read_limit, read_owned_cursor, read_query
-from ..serializers import owned_good_json
+from ..serializers import iso_time, owned_good_json
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -26,7 +26,7 @@ def list_my_goods():
     )
     if not rows:  # no goods, or no such account any more
         require_account(identity)
-    return page(rows, limit, owned_good_json, lambda last: ("owned", last.added_at.isoformat(), last.id))
+    return page(rows, limit, owned_good_json, lambda last: ("owned", iso_time(last.added_at), last.id))
 
 
 @bp.get("/goods/<id:good_id>")

@@ -9,7 +9,7 @@ from shop_common.web import json_body
 from .. import crud
 from ..pagination import page, read_limit, read_owned_cursor, read_query
 from ..passwords import hash_password
-from ..serializers import owned_good_json, user_json
+from ..serializers import iso_time, owned_good_json, user_json
 from ..validation import username_problem, validate_registration
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -58,4 +58,4 @@ def list_user_goods(user_id: int):
     rows = crud.owned_goods(user_id=user_id, q=q, after=after, limit=limit + 1)
     if not rows and crud.username_of(user_id=user_id) is None:  # only an empty page needs the check
         abort(404, f"User {user_id} does not exist.")
-    return page(rows, limit, owned_good_json, lambda last: ("owned", last.added_at.isoformat(), last.id))
+    return page(rows, limit, owned_good_json, lambda last: ("owned", iso_time(last.added_at), last.id))
