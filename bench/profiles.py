@@ -44,9 +44,14 @@ class Profile:
 
 # Calls worth naming in every graph, by qualified name: their inclusive share says what a layer costs.
 LANDMARKS = (
+    (
+        "gunicorn: the worker's main loop (poller, hand-offs to threads)",
+        "ThreadWorker.wait_for_and_dispatch_events",
+    ),
     ("gunicorn: read and parse the request", "Parser.__next__"),
     ("gunicorn: write the response", "Response.write"),
     ("gunicorn: access log line", "Logger.access"),
+    ("session-service: /auth answered before Flask", "AuthCheck.__call__"),
     ("Flask: the whole app (wsgi_app)", "Flask.wsgi_app"),
     ("Flask: request context (session opened)", "RequestContext.push"),
     ("Flask: before-request hooks", "Flask.preprocess_request"),
