@@ -9,7 +9,15 @@ from .swarm_helpers import SwarmStack, docker
 REPLICAS = {"gateway": 2, "catalog-service": 3, "session-service": 2, "postgres": 1, "redis": 1}
 PROJECT_CODE = ("gateway", "catalog-service", "session-service")
 # Every other variable a service gets is a NAME_FILE path.
-NOT_SECRET = {"APP_ENV", "LOG_LEVEL", "CATALOG_URL", "SESSION_COOKIE_SECURE", "POSTGRES_USER", "POSTGRES_DB"}
+NOT_SECRET = {
+    "APP_ENV",
+    "LOG_LEVEL",
+    "ACCESS_LOG",
+    "CATALOG_URL",
+    "SESSION_COOKIE_SECURE",
+    "POSTGRES_USER",
+    "POSTGRES_DB",
+}
 
 
 def test_every_service_runs_its_replicas_and_each_is_healthy(swarm: SwarmStack) -> None:
