@@ -9,7 +9,6 @@ its gunicorn.conf.py is read first, so nothing but the lines below differs from 
 
 import os
 import runpy
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,9 @@ _service_settings = runpy.run_path("gunicorn.conf.py")
 globals().update({name: value for name, value in _service_settings.items() if not name.startswith("_")})
 _service_post_worker_init = _service_settings.get("post_worker_init")
 
-# gunicorn's poll reloader (the inotify one needs a package production has no use for) checks every
-# loaded module each second, and these patterns too: a module whose import failed is loaded by
-# nobody, yet saving the fix must reload it.
-reload = True
-_shop_common = Path(sys.modules["shop_common"].__file__ or ".").parent
-reload_extra_files = [f"{Path.cwd()}/**/*.py", f"{_shop_common}/**/*.py"]
-# The app is the service's wsgi:app, or a JSON 503 while its code does not load (reload_wsgi.py).
+# The app is the service's wsgi:app, or a JSON 503 while its code does not load, and a watcher that
+# starts a new worker when a .py file changes (reload_wsgi.py; not gunicorn's `reload`, which misses a
+# fix saved while a worker boots).
 pythonpath = str(Path(__file__).resolve().parent)
 wsgi_app = "reload_wsgi:app"
 # One worker: a reload then starts one process, not two. Threads still serve requests concurrently.

@@ -52,6 +52,4 @@ def reloading_stack() -> Iterator[tuple[Path, str]]:
 
 def test_make_run_reload_shows_saved_changes(reloading_stack: tuple[Path, str]) -> None:
     root, gateway = reloading_stack
-    # Known defect (issue 15, open): in CI's local pass the service did not come back within 30 s
-    # after the syntax error was fixed (it did when run alone, and under make dev it does).
-    check_the_dev_loop(root, gateway, recovery_known_broken="make run RELOAD=1: no reload after the fix")
+    check_the_dev_loop(root, gateway)
