@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from shop_common.metrics import init_metrics, track_pool
-from shop_common.web import new_app, register_outage_handlers
+from shop_common.web import build_app, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -17,15 +17,15 @@ DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app: settings and the shared basics, extensions, routes, outage handling, commands."""
-    config = config or Config.from_env()
-    app = new_app(__name__, SERVICE, config)  # app.config, logging, request ids, JSON errors
-    register_extensions(app, config)
-    register_blueprints(app)
-    register_database_error_handlers(app)
-    register_commands(app)
-    register_metrics(app)
-    return app
+    """Build the app: the shared basics (app.config, logging, request ids, JSON errors), then these."""
+    steps = (
+        register_extensions,
+        register_blueprints,
+        register_database_error_handlers,
+        register_commands,
+        register_metrics,
+    )
+    return build_app(__name__, SERVICE, config or Config.from_env(), *steps)
 
 
 def register_extensions(app: Flask, config: Config) -> None:
@@ -40,7 +40,7 @@ def register_extensions(app: Flask, config: Config) -> None:
     migrate.init_app(app, db, directory=str(_migrations_dir()), include_object=include_in_autogenerate)
 
 
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: Flask, config: Config) -> None:
     """Mount one blueprint per resource; `<id:...>` in their rules is a row id."""
     app.url_map.converters["id"] = IdConverter
     app.url_map.strict_slashes = False
@@ -51,7 +51,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def register_database_error_handlers(app: Flask) -> None:
+def register_database_error_handlers(app: Flask, config: Config) -> None:
     """An unreachable database is a 503 the client can retry, never a 500 or a hang."""
     register_outage_handlers(
         app,
@@ -63,7 +63,7 @@ def register_database_error_handlers(app: Flask) -> None:
     )
 
 
-def register_metrics(app: Flask) -> None:
+def register_metrics(app: Flask, config: Config) -> None:
     """Count requests per route and connections in use per pool (last: it wraps the whole app)."""
     init_metrics(app, SERVICE, unavailable_cause="postgresql")
     with app.app_context():
@@ -71,7 +71,7 @@ def register_metrics(app: Flask) -> None:
             track_pool(app, engine, bind_key or "default")
 
 
-def register_commands(app: Flask) -> None:
+def register_commands(app: Flask, config: Config) -> None:
     """Add `flask seed`."""
     from .cli import seed
 

@@ -63,6 +63,17 @@ def new_app(import_name: str, service: str, config: ServiceConfig) -> Flask:
     return app
 
 
+def build_app(
+    import_name: str, service: str, config: ServiceConfig, *steps: Callable[[Flask, Any], None]
+) -> Flask:
+    """How both services build their app: new_app's basics, then `step(app, config)` for each step in
+    order (extensions, routes, outage handling, ...; metrics last, as they wrap the whole app)."""
+    app = new_app(import_name, service, config)
+    for step in steps:
+        step(app, config)
+    return app
+
+
 def init_request_plumbing(app: Flask) -> None:
     """Give each request an id (kept from the gateway when well-formed) and echo it back."""
 

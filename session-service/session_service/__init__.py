@@ -5,7 +5,7 @@ import logging
 from flask import Flask, request
 from shop_common.errors import ApiError
 from shop_common.metrics import count_dependency_error, init_metrics
-from shop_common.web import new_app, register_outage_handlers
+from shop_common.web import build_app, register_outage_handlers
 
 from . import auth_check, sessions
 from .config import SERVICE, Config
@@ -19,16 +19,9 @@ UNAVAILABLE_MESSAGE = "The session store is unavailable; please try again shortl
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app: settings and the shared basics, extensions, routes, outage handling."""
-    config = config or Config.from_env()
-    app = new_app(__name__, SERVICE, config)  # app.config, logging, request ids, JSON errors
-    register_extensions(app, config)
-    register_blueprints(app)
-    auth_check.install(app)  # GET /auth's yes without a Flask request; inside the wrappers below
-    register_redis_error_handlers(app)
-    # Last: it wraps the whole app. A 503 is Redis's doing unless sign-in blames catalog-service.
-    init_metrics(app, SERVICE, unavailable_cause="redis", sign_in_endpoint="auth.login")
-    return app
+    """Build the app: the shared basics (app.config, logging, request ids, JSON errors), then these."""
+    steps = (register_extensions, register_blueprints, register_redis_error_handlers, register_metrics)
+    return build_app(__name__, SERVICE, config or Config.from_env(), *steps)
 
 
 def register_extensions(app: Flask, config: Config) -> None:
@@ -49,15 +42,23 @@ def register_extensions(app: Flask, config: Config) -> None:
             raise ApiError(503, UNAVAILABLE_MESSAGE)
 
 
-def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per resource."""
+def register_blueprints(app: Flask, config: Config) -> None:
+    """Mount one blueprint per resource, and GET /auth's fast path in front of them (auth_check.py):
+    its yes without a Flask request, inside the outage and metrics wrappers the next steps add."""
     from . import openapi
     from .routes import auth, cookies, data, health
 
     for module in (auth, data, cookies, health, openapi):
         app.register_blueprint(module.bp)
+    auth_check.install(app)
 
 
-def register_redis_error_handlers(app: Flask) -> None:
+def register_redis_error_handlers(app: Flask, config: Config) -> None:
     """Turn Redis outages into 503, whether raised in a view or while saving the session."""
     register_outage_handlers(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE, dependency="redis")
+
+
+def register_metrics(app: Flask, config: Config) -> None:
+    """Count requests per route (last: it wraps the whole app). A 503 is Redis's doing unless sign-in
+    blames catalog-service."""
+    init_metrics(app, SERVICE, unavailable_cause="redis", sign_in_endpoint="auth.login")
