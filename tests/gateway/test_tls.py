@@ -333,3 +333,34 @@ def test_a_throwaway_ca_is_made_once_and_reused(tmp_path):
     make_tls_files(tmp_path / "tls")
     assert {name: (first.directory / name).read_bytes() for name in before} == before
     assert oct((first.directory / "ca.key").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(
+    ("name", "vouched"),
+    [("DNS:localhost", True), ("IP:127.0.0.1", True), ("DNS:example.com", False), ("IP:10.0.0.1", False)],
+)
+def test_the_development_ca_vouches_only_for_localhost_and_loopback(tmp_path, name, vouched):
+    """Its name constraints: a leaked ca.key cannot sign a certificate a trusting browser accepts for
+    another site. A certificate for `name`, signed with the CA's own key, verifies only for loopback."""
+    tls = make_tls_files(tmp_path / "tls")
+    ca = tls.directory
+    key, request, leaf, extensions = (tmp_path / f"leaf.{ext}" for ext in ("key", "csr", "crt", "cnf"))
+    extensions.write_text(f"subjectAltName = {name}\n")
+
+    def openssl(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["openssl", *args], capture_output=True, text=True, check=False)
+
+    made = openssl(
+        *("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"),
+        *("-keyout", str(key), "-out", str(request), "-subj", "/CN=leaf"),
+    )
+    assert made.returncode == 0, made.stderr
+    signed = openssl(
+        *("x509", "-req", "-in", str(request), "-CA", str(ca / "ca.crt"), "-CAkey", str(ca / "ca.key")),
+        *("-CAcreateserial", "-days", "1", "-extfile", str(extensions), "-out", str(leaf)),
+    )
+    assert signed.returncode == 0, signed.stderr
+    verified = openssl("verify", "-CAfile", str(ca / "ca.crt"), str(leaf))
+    assert (verified.returncode == 0) == vouched, verified.stdout + verified.stderr
+    if not vouched:
+        assert "subtree violation" in verified.stdout + verified.stderr
