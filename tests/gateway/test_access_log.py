@@ -17,12 +17,17 @@ def logged(gateway, request_id: str) -> dict:
         time.sleep(0.02)
 
 
+def request_id(n: int) -> str:
+    """A request id the gateway keeps: a W3C trace id (32 lowercase hex digits)."""
+    return f"{n:032x}"
+
+
 def test_a_proxied_request_is_one_json_line(gateway, catalog):
     requests.get(
-        f"{gateway.url}/api/catalog/goods?q=lamp", headers={"X-Request-ID": "json-log-0001"}, timeout=5
+        f"{gateway.url}/api/catalog/goods?q=lamp", headers={"X-Request-ID": request_id(1)}, timeout=5
     )
 
-    line = logged(gateway, "json-log-0001")
+    line = logged(gateway, request_id(1))
     assert line["service"] == "gateway"
     assert (line["method"], line["uri"], line["status"]) == ("GET", "/api/catalog/goods?q=lamp", 200)
     assert line["upstream_addr"] == catalog.address
@@ -33,17 +38,17 @@ def test_a_proxied_request_is_one_json_line(gateway, catalog):
 
 
 def test_an_answer_the_gateway_gives_itself_has_no_upstream(gateway):
-    requests.get(f"{gateway.url}/api/nowhere", headers={"X-Request-ID": "json-log-0002"}, timeout=5)
+    requests.get(f"{gateway.url}/api/nowhere", headers={"X-Request-ID": request_id(2)}, timeout=5)
 
-    line = logged(gateway, "json-log-0002")
+    line = logged(gateway, request_id(2))
     assert (line["status"], line["upstream_addr"], line["upstream_time"]) == (404, "", "")
 
 
 def test_what_a_client_sends_cannot_break_the_line(gateway):
     hostile = 'x"},{"status":200,"forged":"\\\x01'  # a quote, a backslash, a control byte
-    headers = {"X-Request-ID": "json-log-0003", "User-Agent": hostile}
+    headers = {"X-Request-ID": request_id(3), "User-Agent": hostile}
     requests.get(f"{gateway.url}/api/nowhere", headers=headers, timeout=5)
 
-    line = logged(gateway, "json-log-0003")
+    line = logged(gateway, request_id(3))
     assert line["user_agent"] == hostile
     assert "forged" not in line

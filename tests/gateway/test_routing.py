@@ -117,7 +117,12 @@ def test_signed_in_post_reaches_catalog_with_the_asserted_identity(gateway, cata
     response = requests.post(
         f"{gateway.url}/api/catalog/goods",
         json={"name": "x"},
-        headers={**GOOD_SESSION, "X-CSRF-Token": "tok", "X-Identity": "forged", "X-Request-ID": "abcdefgh1"},
+        headers={
+            **GOOD_SESSION,
+            "X-CSRF-Token": "tok",
+            "X-Identity": "forged",
+            "X-Request-ID": "abcdef0123456789abcdef0123456789",  # a trace id: kept
+        },
         timeout=5,
     )
     assert response.status_code == 200
@@ -130,7 +135,7 @@ def test_signed_in_post_reaches_catalog_with_the_asserted_identity(gateway, cata
     assert auth["headers"]["x-original-method"] == "POST"
     assert auth["headers"]["x-csrf-token"] == "tok"
     assert auth["headers"]["cookie"] == "sid=good"
-    assert auth["headers"]["x-request-id"] == "abcdefgh1"
+    assert auth["headers"]["x-request-id"] == "abcdef0123456789abcdef0123456789"
     assert auth["body"] == b""
     assert "x-identity" not in auth["headers"]
 
@@ -223,14 +228,16 @@ def test_every_gateway_error_is_labelled_json_whatever_the_path(gateway, method,
 
 
 def test_well_formed_request_id_is_kept(gateway, catalog):
-    response = requests.get(
-        f"{gateway.url}/api/catalog/goods", headers={"X-Request-ID": "my-id.1234"}, timeout=5
-    )
-    assert response.headers["X-Request-ID"] == "my-id.1234"
-    assert catalog.last()["headers"]["x-request-id"] == "my-id.1234"
+    # well-formed: a W3C trace id, since the request id is the trace id too (test_trace_context.py)
+    kept = "0af7651916cd43dd8448eb211c80319c"
+    response = requests.get(f"{gateway.url}/api/catalog/goods", headers={"X-Request-ID": kept}, timeout=5)
+    assert response.headers["X-Request-ID"] == kept
+    assert catalog.last()["headers"]["x-request-id"] == kept
 
 
-@pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 65, 'quote"quote"'])
+@pytest.mark.parametrize(
+    "bad", ["short", "has space in it", "x" * 65, 'quote"quote"', "plain-but-no-trace-id"]
+)
 def test_malformed_request_id_is_replaced(gateway, catalog, bad):
     response = requests.get(f"{gateway.url}/api/catalog/goods", headers={"X-Request-ID": bad}, timeout=5)
     new_id = response.headers["X-Request-ID"]
@@ -240,11 +247,12 @@ def test_malformed_request_id_is_replaced(gateway, catalog, bad):
 
 
 def test_request_id_is_in_the_access_log(gateway):
-    requests.get(f"{gateway.url}/api/catalog/goods", headers={"X-Request-ID": "logged-id-42"}, timeout=5)
+    logged = "10660ed1d0000000000000000000042a"
+    requests.get(f"{gateway.url}/api/catalog/goods", headers={"X-Request-ID": logged}, timeout=5)
     deadline = time.monotonic() + 2  # nginx logs after the response has gone out
-    while '"request_id":"logged-id-42"' not in gateway.output() and time.monotonic() < deadline:
+    while f'"request_id":"{logged}"' not in gateway.output() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert '"request_id":"logged-id-42"' in gateway.output()  # the JSON log (test_access_log.py)
+    assert f'"request_id":"{logged}"' in gateway.output()  # the JSON log (test_access_log.py)
 
 
 # --- cross-site requests --------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_the_gateway_sees_the_client_address_not_the_edge(swarm: SwarmStack) -> 
     edge_subnet = docker(
         "network", "inspect", "--format", "{{(index .IPAM.Config 0).Subnet}}", f"{swarm.name}_edge"
     ).strip()
-    request_id = f"swarm-edge-{uuid.uuid4().hex[:12]}"
+    request_id = uuid.uuid4().hex  # a trace id: the gateway keeps only those
     # A client's own X-Real-IP is overwritten by the edge, so it cannot pick its rate-limit bucket.
     headers = {"X-Request-ID": request_id, "X-Real-IP": "203.0.113.7"}
     assert requests.get(f"{swarm.gateway_url}/api/catalog/goods?limit=1", headers=headers, timeout=10).ok
