@@ -3,7 +3,9 @@
 Routes read the request, call these and shape the answer (serializers.py); nothing here knows
 about HTTP. Each function is one statement on a connection of the autocommit pool
 (`extensions.autocommit`): one round trip, atomic on its own. Each statement is built once, at
-import or per variant (functools.cache), and only bound per call. Work for a signed-in user
+import or per variant (functools.cache), and only bound per call; the hot ones (one good, the
+prefix search, a page of someone's goods, add and remove) are server-side prepared statements
+(prepared.py), so PostgreSQL plans them once per connection. Work for a signed-in user
 folds the account check into its own statement (`ACCOUNT_MATCHES`); the caller asks about the
 account separately (`auth.require_account`) only when that statement found nothing.
 """
@@ -22,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from .extensions import autocommit
 from .models import Good, User, UserGood, name_key
+from .prepared import Prepared
 
 # pg_trgm cannot index fewer than 3 characters; shorter queries return prefix matches only.
 MIN_SUBSTRING_LENGTH = 3
@@ -68,9 +71,24 @@ def _owners_count(good_id: Any) -> sa.ScalarSelect[int]:
 # --- goods -----------------------------------------------------------------------------------
 
 
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """The range of lower(name) COLLATE "C" holding every name that starts with `prefix`: from
+    `prefix` up to (not including) the next string of its length, None when there is none. Byte
+    order of UTF-8 is code point order, so the next string bumps the last code point that can be
+    (skipping the surrogates, which UTF-8 cannot hold)."""
+    chars = prefix.rstrip(chr(0x10FFFF))
+    if not chars:
+        return prefix, None
+    bumped = ord(chars[-1]) + 1
+    return prefix, chars[:-1] + chr(0xE000 if 0xD800 <= bumped <= 0xDFFF else bumped)
+
+
 @cache
-def _prefix_matches(filtered: bool, after: bool) -> sa.Select:
-    """Goods whose lower(name) starts with :prefix (or all goods), by name, from :after on."""
+def _prefix_matches(filtered: bool, after: bool, bounded: bool) -> Prepared:
+    """Goods whose lower(name) starts with :prefix (or all goods), by name, from :after on.
+
+    The LIKE decides; the range (:low, :high) says the same in a form a generic plan of the
+    prepared statement can scan the name index with (LIKE $1 gives the planner no prefix)."""
     key = name_key(Good.name)
     stmt: sa.Select = (
         sa.select(*GOOD_COLUMNS, sa.literal_column("0").label("phase"))
@@ -78,10 +96,12 @@ def _prefix_matches(filtered: bool, after: bool) -> sa.Select:
         .limit(sa.bindparam("limit"))
     )
     if filtered:
-        stmt = stmt.where(key.like(sa.bindparam("prefix")))
+        stmt = stmt.where(key >= sa.bindparam("low"), key.like(sa.bindparam("prefix")))
+    if filtered and bounded:
+        stmt = stmt.where(key < sa.bindparam("high"))
     if after:
         stmt = stmt.where(key > sa.bindparam("after"))
-    return stmt
+    return Prepared(f"prefix_matches_{filtered:d}{after:d}{bounded:d}", stmt)
 
 
 @cache
@@ -104,12 +124,13 @@ def search_goods(*, q: str, phase: int, after: str | None, limit: int) -> Sequen
     starting with it, then phase 1 those containing it (3+ characters); from (`phase`, `after`,
     a lower-cased name) on."""
     needle = like_escape(q.lower())
-    params = {"prefix": needle + "%", "pattern": "%" + needle + "%"}
+    low, high = prefix_range(q.lower())
+    params = {"prefix": needle + "%", "pattern": "%" + needle + "%", "low": low, "high": high}
     rows: list[sa.Row] = []
     with autocommit() as connection:
         if phase == 0:
-            stmt = _prefix_matches(bool(q), after is not None)
-            rows += connection.execute(stmt, {**params, "after": after, "limit": limit})
+            prefix_matches = _prefix_matches(bool(q), after is not None, high is not None)
+            rows += prefix_matches(connection, {**params, "after": after, "limit": limit})
             after = None
         if q and len(q) >= MIN_SUBSTRING_LENGTH and len(rows) < limit:
             stmt = _substring_matches(after is not None)
@@ -117,15 +138,18 @@ def search_goods(*, q: str, phase: int, after: str | None, limit: int) -> Sequen
     return rows
 
 
-GOOD_WITH_OWNERS_COUNT = sa.select(*GOOD_COLUMNS, _owners_count(Good.id).label("owners_count")).where(
-    Good.id == sa.bindparam("good_id")
+GOOD_WITH_OWNERS_COUNT = Prepared(
+    "good_with_owners_count",
+    sa.select(*GOOD_COLUMNS, _owners_count(Good.id).label("owners_count")).where(
+        Good.id == sa.bindparam("good_id")
+    ),
 )
 
 
 def good_with_owners_count(*, good_id: int) -> sa.Row | None:
     """The good with its number of owners, or None."""
     with autocommit() as connection:
-        return connection.execute(GOOD_WITH_OWNERS_COUNT, {"good_id": good_id}).first()
+        return GOOD_WITH_OWNERS_COUNT(connection, {"good_id": good_id}).first()
 
 
 # The unique index on lower(name) decides, so of two racing creates one gets no row back.
@@ -239,7 +263,7 @@ def username_of(*, user_id: int) -> str | None:
 
 
 @cache
-def _owned_page(filtered: bool, after: bool, guarded: bool) -> sa.Select:
+def _owned_page(filtered: bool, after: bool, guarded: bool) -> Prepared:
     """A page of :user_id's goods, newest link first, optionally filtered, from a keyset on."""
     stmt = (
         sa.select(*GOOD_COLUMNS, UserGood.created_at.label("added_at"))
@@ -255,7 +279,7 @@ def _owned_page(filtered: bool, after: bool, guarded: bool) -> sa.Select:
         stmt = stmt.where(sa.tuple_(UserGood.created_at, UserGood.good_id) < keyset)
     if guarded:
         stmt = stmt.where(ACCOUNT_MATCHES)
-    return stmt
+    return Prepared(f"owned_page_{filtered:d}{after:d}{guarded:d}", stmt)
 
 
 def owned_goods(
@@ -272,15 +296,16 @@ def owned_goods(
         params["pattern"] = "%" + like_escape(q.lower()) + "%"
     if after:
         params["added_at"], params["good_id"] = after
-    stmt = _owned_page(bool(q), after is not None, username is not None)
+    owned_page = _owned_page(bool(q), after is not None, username is not None)
     with autocommit() as connection:
-        return connection.execute(stmt, params).all()
+        return owned_page(connection, params).all()
 
 
-MY_GOOD = (
+MY_GOOD = Prepared(
+    "my_good",
     sa.select(*GOOD_COLUMNS, UserGood.created_at.label("added_at"))
     .join(UserGood, UserGood.good_id == Good.id)
-    .where(UserGood.user_id == sa.bindparam("user_id"), Good.id == sa.bindparam("good_id"), ACCOUNT_MATCHES)
+    .where(UserGood.user_id == sa.bindparam("user_id"), Good.id == sa.bindparam("good_id"), ACCOUNT_MATCHES),
 )
 
 
@@ -288,7 +313,7 @@ def my_good(*, user_id: int, username: str, good_id: int) -> sa.Row | None:
     """The good with `added_at` when the user has it, else None (also for a stale account)."""
     params = {"user_id": user_id, "username": username, "good_id": good_id}
     with autocommit() as connection:
-        return connection.execute(MY_GOOD, params).first()
+        return MY_GOOD(connection, params).first()
 
 
 def _add_my_good() -> sa.Select:
@@ -324,7 +349,7 @@ def _add_my_good() -> sa.Select:
     )
 
 
-ADD_MY_GOOD = _add_my_good()
+ADD_MY_GOOD = Prepared("add_my_good", _add_my_good())
 # For an add that found the link made by a concurrent add committed after its own snapshot.
 LINK_NOW = sa.select(UserGood.created_at, _owners_count(sa.bindparam("good_id")).label("owners_count")).where(
     UserGood.user_id == sa.bindparam("user_id"), UserGood.good_id == sa.bindparam("good_id")
@@ -341,7 +366,7 @@ def add_my_good(*, user_id: int, username: str, good_id: int) -> dict[str, Any] 
     params = {"user_id": user_id, "username": username, "good_id": good_id}
     with autocommit() as connection:
         try:
-            row = connection.execute(ADD_MY_GOOD, params).first()
+            row = ADD_MY_GOOD(connection, params).first()
         except IntegrityError:  # the good (or the account) was deleted while being added
             return None
         if row is None:
@@ -381,7 +406,7 @@ def _remove_my_good() -> sa.Select:
     )
 
 
-REMOVE_MY_GOOD = _remove_my_good()
+REMOVE_MY_GOOD = Prepared("remove_my_good", _remove_my_good())
 
 
 def remove_my_good(*, user_id: int, username: str, good_id: int) -> sa.Row:
@@ -390,4 +415,4 @@ def remove_my_good(*, user_id: int, username: str, good_id: int) -> sa.Row:
     Nothing is removed for a stale account."""
     params = {"user_id": user_id, "username": username, "good_id": good_id}
     with autocommit() as connection:
-        return connection.execute(REMOVE_MY_GOOD, params).one()
+        return REMOVE_MY_GOOD(connection, params).one()
