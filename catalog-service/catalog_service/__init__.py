@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from shop_common.metrics import init_metrics, track_pool
+from shop_common.tracing import init_tracing
 from shop_common.web import build_app, register_outage_handlers
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -21,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     steps = (
         register_extensions,
         register_blueprints,
+        register_tracing,
         register_database_error_handlers,
         register_commands,
         register_metrics,
@@ -49,6 +51,12 @@ def register_blueprints(app: Flask, config: Config) -> None:
 
     for blueprint in (goods.bp, users.bp, me.bp, internal.bp, health.bp, openapi_bp):
         app.register_blueprint(blueprint)
+
+
+def register_tracing(app: Flask, config: Config) -> None:
+    """Trace requests and their SQL statements, when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
+    with app.app_context():
+        init_tracing(app, SERVICE, engines=db.engines.values())
 
 
 def register_database_error_handlers(app: Flask, config: Config) -> None:

@@ -5,6 +5,7 @@ import logging
 from flask import Flask, request
 from shop_common.errors import ApiError
 from shop_common.metrics import count_dependency_error, init_metrics
+from shop_common.tracing import init_tracing
 from shop_common.web import build_app, register_outage_handlers
 
 from . import auth_check, sessions
@@ -20,7 +21,13 @@ UNAVAILABLE_MESSAGE = "The session store is unavailable; please try again shortl
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: the shared basics (app.config, logging, request ids, JSON errors), then these."""
-    steps = (register_extensions, register_blueprints, register_redis_error_handlers, register_metrics)
+    steps = (
+        register_extensions,
+        register_tracing,
+        register_blueprints,
+        register_redis_error_handlers,
+        register_metrics,
+    )
     return build_app(__name__, SERVICE, config or Config.from_env(), *steps)
 
 
@@ -40,6 +47,12 @@ def register_extensions(app: Flask, config: Config) -> None:
             log.warning("Redis unavailable while opening the session: %s", failure)
             count_dependency_error("redis")
             raise ApiError(503, UNAVAILABLE_MESSAGE)
+
+
+def register_tracing(app: Flask, config: Config) -> None:
+    """Trace requests, Redis commands and calls to catalog-service, when OTEL_EXPORTER_OTLP_ENDPOINT is
+    set; before the /auth fast path, which traces the answers it gives itself (auth_check.py)."""
+    init_tracing(app, SERVICE, clients=("redis", "requests"))
 
 
 def register_blueprints(app: Flask, config: Config) -> None:

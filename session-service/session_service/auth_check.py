@@ -12,6 +12,9 @@ with LOG_FORMAT=json, the same request line.
 
 Every other answer (401, 403, 503) stays Flask's, with its error shape, log lines and counts:
 the request goes on to the app with the session already opened, so Redis is still asked once.
+
+With tracing on (shop_common.tracing), TracedAuthCheck takes its place and puts every /auth in a
+server span of the gateway's trace; with tracing off, this class runs exactly as before.
 """
 
 import logging
@@ -24,6 +27,7 @@ from shop_common.identity import HEADER as IDENTITY_HEADER
 from shop_common.identity import sign_identity
 from shop_common.json_logs import ACCESS_LOGGER, REPLICA, log_format, trace_id_of
 from shop_common.metrics import note_route
+from shop_common.tracing import server_span, tracer_of
 from shop_common.web import REQUEST_ID_HEADER, SERVED_BY_HEADER, request_id_for
 from werkzeug.http import parse_cookie
 
@@ -41,7 +45,9 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def install(app: Flask) -> None:
     """Put the fast path in front of the app, inside the outage and metrics wrappers, which see it too."""
-    app.wsgi_app = AuthCheck(app, app.wsgi_app)  # type: ignore[method-assign]
+    tracer = tracer_of(app)
+    check = AuthCheck(app, app.wsgi_app) if tracer is None else TracedAuthCheck(app, app.wsgi_app, tracer)
+    app.wsgi_app = check  # type: ignore[method-assign]
 
 
 class AuthCheck:
@@ -97,3 +103,23 @@ class AuthCheck:
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         }
         self.access_log.info("%s %s %s", method, PATH, 200, extra=context)
+
+
+class TracedAuthCheck(AuthCheck):
+    """AuthCheck with a server span around each /auth, whoever answers it: its Redis read is a child
+    span, and a Flask answer's own span (401, 403, 503) nests inside."""
+
+    def __init__(self, app: Flask, inner: WSGIApp, tracer: Any) -> None:
+        super().__init__(app, inner)
+        self.tracer = tracer
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") not in _METHODS:
+            return self.inner(environ, start_response)
+        with server_span(self.tracer, environ, self.rule.rule) as note_status:
+
+            def start_and_note(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                note_status(int(status[:3]))
+                return start_response(status, headers, exc_info)
+
+            return super().__call__(environ, start_and_note)
