@@ -52,14 +52,8 @@ def init_tracing(
 
     provider = _tracer_provider(service)
     FlaskInstrumentor().instrument_app(app, tracer_provider=provider, excluded_urls=EXCLUDED_URLS)
-    engines = list(engines)
-    if engines:
-        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
-        # The instrumentation declares SQLAlchemy < 2.1, which it does not check against 2.1's API:
-        # it listens to the engine's cursor events, unchanged in 2.1 (tests/observability/test_traces.py
-        # sees the statement's span).
-        SQLAlchemyInstrumentor().instrument(engines=engines, tracer_provider=provider, skip_dep_check=True)
+    for engine in engines:
+        _trace_statements(engine, provider)
     for library in clients:
         module, instrumentor = CLIENT_LIBRARIES[library]
         getattr(importlib.import_module(module), instrumentor)().instrument(tracer_provider=provider)
@@ -97,6 +91,22 @@ def server_span(tracer: Any, environ: dict[str, Any], route: str) -> Iterator[Ca
                 span.set_status(Status(StatusCode.ERROR))
 
         yield note_status
+
+
+def _trace_statements(engine: Any, provider: Any) -> None:
+    """A span per SQL statement `engine` runs: the SQLAlchemy instrumentation's listener on the engine's
+    cursor events. Not through SQLAlchemyInstrumentor.instrument(): that also wraps create_engine,
+    Engine.connect and create_async_engine process-wide, and on SQLAlchemy 2.1 (which it does not yet
+    declare: < 2.1) the last one imports sqlalchemy.ext.asyncio, which needs greenlet, not installed."""
+    from opentelemetry import metrics, trace
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.instrumentation.sqlalchemy.version import __version__
+
+    scope = "opentelemetry.instrumentation.sqlalchemy"  # the name the instrumentor gives its spans
+    tracer = trace.get_tracer(scope, __version__, provider)
+    # The figure the listener keeps of pool connections; no meter provider is set: a no-op counter.
+    connections = metrics.get_meter(scope, __version__).create_up_down_counter("db.client.connections.usage")
+    EngineTracer(tracer, engine, connections)
 
 
 def _tracer_provider(service: str) -> Any:
