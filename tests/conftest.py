@@ -6,6 +6,11 @@ when a Docker engine with Compose v2 answers. STACK_GATEWAY_URL (with STACK_CATA
 and STACK_SESSION_URL, and STACK_GATEWAY_HTTPS_URL with STACK_CA_FILE for HTTPS) points the
 tests at a stack that is already running instead.
 
+The compose stack includes the observability profile (deploy/compose/observability.yml: Prometheus
+and the exporters) with a quick Prometheus made from the real configuration and rules
+(shop_stack.observability): scrapes and DNS refreshes every 2 s, rules every second, no alert's
+`for` longer than a second.
+
 The gateway's HTTPS listener (when it has one) serves tests/integration; the other suites use
 plain HTTP, so both listeners carry a whole suite. Its CA is the one requests trusts meanwhile.
 """
@@ -113,7 +118,17 @@ def compose_stack(tests_failed: Callable[[], bool]) -> Iterator[Stack]:
 
     Its `ps` and logs are saved and printed at teardown when a test failed (or STACK_COMPOSE_LOGS=1)."""
     project = os.environ.get("STACK_COMPOSE_PROJECT") or f"shoptest{uuid.uuid4().hex[:8]}"
-    compose = ComposeStack(project, LOGIN_RATE, LOGIN_BURST, echo=True, up_timeout=UP_TIMEOUT).start()
+    # With the observability profile, its Prometheus quick (see above): tests/compose read it, and the
+    # fault tests' PostgreSQL-down alert check.
+    compose = ComposeStack(
+        project,
+        LOGIN_RATE,
+        LOGIN_BURST,
+        echo=True,
+        up_timeout=UP_TIMEOUT,
+        observability=True,
+        quick_prometheus=True,
+    ).start()
     failed = True
     try:
         urls = (compose.gateway_url, compose.catalog_url, compose.session_url)

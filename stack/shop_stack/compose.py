@@ -3,6 +3,10 @@
     stack = ComposeStack("shoptest1a2b", login_rate="600r/m", login_burst=20).start()
     stack.gateway_url, stack.compose("ps"), stack.psql(sql), stack.catalog_cli([...]), stack.stop()
 
+With observability=True the project also runs deploy/compose/observability.yml's profile (Prometheus
+and the exporters, on a free PROMETHEUS_PORT); quick_prometheus=True makes that Prometheus a quick one
+for tests (shop_stack.observability: scrapes every 2 s, rules every second, alerts' `for` cut short).
+
 start() runs scripts/docker/compose-up.sh (engine, base images, build, `up --wait`) and stop() runs
 compose-down.sh (containers, networks and volumes removed; with show_logs, `ps` and every log
 first). A `shop` stack someone runs on the default ports is never touched. Every `docker compose` call gets
@@ -24,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .settings import ROOT, setting
+from .observability import OBSERVABILITY_OVERRIDE, fast_prometheus
+from .settings import COMPOSE_FILE, ROOT, setting
 from .system import LoopbackUrls, free_port
 
 SCRIPTS = ROOT / "scripts" / "docker"
+OBSERVABILITY_PROFILE = "observability"
 SCALE_OVERRIDE = ROOT / "deploy" / "compose" / "scale.yml"
 # Log file name -> compose service. The names are the local stack's, so logs read alike in both modes.
 SERVICES = {
@@ -63,12 +69,21 @@ class ComposeStack(LoopbackUrls):
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-compose-")))
     ports: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # what every `docker compose` call needs
+    observability: bool = False  # deploy/compose/observability.yml and its profile too
+    quick_prometheus: bool = False  # with observability: shop_stack.observability's quick copy, for tests
+    files: list[Path] = field(default_factory=lambda: [COMPOSE_FILE])  # the project's compose files
 
     def start(self) -> ComposeStack:
         """Build (first run: several minutes) and start the stack; on failure or interrupt remove it."""
         self.ports = {name: free_port() for name in ("gateway", "catalog", "session")}
         if setting("GATEWAY_TLS") == "on":
             self.ports["gateway_tls"] = free_port()
+        self.files = [COMPOSE_FILE]
+        if self.observability:
+            self.ports["prometheus"] = free_port()
+            self.files.append(OBSERVABILITY_OVERRIDE)
+            if self.quick_prometheus:
+                self.files.append(fast_prometheus(self.workdir / "prometheus"))
         env_file = ROOT / "test-artifacts" / "compose" / f"{self.project}.env"
         self.env = {
             "COMPOSE_PROJECT_NAME": self.project,
@@ -79,6 +94,14 @@ class ComposeStack(LoopbackUrls):
             "LOGIN_RATE": self.login_rate,  # the gateway container reads these at start
             "LOGIN_BURST": str(self.login_burst),
         }
+        if self.observability:
+            # Every `docker compose` call of this stack (the scripts' and the tests' too) reads these:
+            # without them a later `up` would drop Prometheus and the exporters as orphans.
+            self.env |= {
+                "COMPOSE_FILE": os.pathsep.join(str(path) for path in self.files),
+                "COMPOSE_PROFILES": OBSERVABILITY_PROFILE,
+                "PROMETHEUS_PORT": str(self.ports["prometheus"]),
+            }
         print(f"[compose] project {self.project}, ports {self.ports}", file=sys.stderr, flush=True)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         try:
@@ -111,11 +134,17 @@ class ComposeStack(LoopbackUrls):
             )
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    @property
+    def prometheus_url(self) -> str:
+        """Prometheus on 127.0.0.1 when the stack runs the observability profile, else ""."""
+        return self.url("prometheus") if "prometheus" in self.ports else ""
+
     def compose(self, *args: str, scaled: bool = False, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         """`docker compose -p PROJECT ARGS` from the repo root; `scaled` adds deploy/compose/scale.yml."""
         cmd = ["docker", "compose", "-p", self.project]
-        if scaled:  # naming any file replaces the default, so name docker-compose.yml first
-            cmd += ["-f", str(ROOT / "docker-compose.yml"), "-f", str(SCALE_OVERRIDE)]
+        if scaled:  # naming any file replaces COMPOSE_FILE and the default: name the stack's own first
+            for path in [*self.files, SCALE_OVERRIDE]:
+                cmd += ["-f", str(path)]
         kwargs.setdefault("check", True)
         kwargs.setdefault("text", True)
         return subprocess.run([*cmd, *args], cwd=ROOT, env={**os.environ, **self.env}, **kwargs)

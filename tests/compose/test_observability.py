@@ -1,48 +1,34 @@
-"""Prometheus in the observability profile: every replica a target, every expression with data.
+"""Prometheus in the observability profile: every replica a target, every expression with data;
+and the services' JSON logs, compose's default.
 
-Runs when the session's compose stack includes the profile, e.g.
-    COMPOSE_FILE=docker-compose.yml:deploy/compose/observability.yml COMPOSE_PROFILES=observability \\
-        STACK_MODE=compose make test
-and skips otherwise.
+The session's compose stack runs the profile (tests/conftest.py) with a quick Prometheus, made from
+the real configuration and rules by shop_stack.observability: it scrapes and re-resolves its
+targets every 2 s and evaluates its rules every second. Three catalog replicas as three targets:
+tests/compose/test_replicas.py.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import re
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 import yaml
+from compose_helpers import scrape_interval, wait_every_target_up
 from stack_client import Browser
 
 OBSERVABILITY = Path(__file__).resolve().parents[2] / "deploy" / "observability"
-JOBS = {"prometheus", "catalog-service", "session-service", "gateway", "postgres", "redis"}
-
-
-@pytest.fixture
-def prometheus(project: Any) -> str:
-    try:
-        address = project.run("port", "prometheus", "9090", capture_output=True, timeout=60).stdout.strip()
-    except subprocess.CalledProcessError:
-        address = ""
-    if not address:
-        pytest.skip("the stack runs without the observability profile (see this module's docstring)")
-    return f"http://{address}"  # published on 127.0.0.1
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # Compose 2.26 clears each line, even into a pipe
 
 
 def query(prometheus: str, expr: str) -> list[dict[str, Any]]:
     answer = requests.get(f"{prometheus}/api/v1/query", params={"query": expr}, timeout=10).json()
     assert answer["status"] == "success", f"{expr!r}: {answer.get('error')}"
     return list(answer["data"]["result"])
-
-
-def targets(prometheus: str) -> list[dict[str, Any]]:
-    return list(requests.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]["activeTargets"])
 
 
 def traffic(stack: Any) -> None:
@@ -66,18 +52,7 @@ def traffic(stack: Any) -> None:
 
 def test_every_job_and_every_running_replica_is_an_up_target(stack, project, prometheus):
     traffic(stack)
-    replicas = len(project.container_ids("catalog-service"))
-    deadline = time.monotonic() + 90  # DNS refresh 10 s, scrape 15 s
-    while True:
-        found = targets(prometheus)
-        up = [t for t in found if t["health"] == "up"]
-        catalog = [t for t in up if t["labels"]["job"] == "catalog-service"]
-        if {t["labels"]["job"] for t in up} == JOBS and len(catalog) == replicas and len(up) == len(found):
-            break
-        assert time.monotonic() < deadline, json.dumps(
-            [(t["labels"]["job"], t["labels"]["instance"], t["health"], t["lastError"]) for t in found]
-        )
-        time.sleep(3)
+    wait_every_target_up(prometheus, catalog_replicas=len(project.container_ids("catalog-service")))
 
 
 def expressions() -> list[tuple[str, str, bool]]:
@@ -93,7 +68,8 @@ def expressions() -> list[tuple[str, str, bool]]:
 
 def test_every_dashboard_and_rule_expression_evaluates_with_data(stack, prometheus):
     traffic(stack)
-    time.sleep(35)  # two scrapes and two rule evaluations: a rate needs two samples
+    # two scrapes and two rule evaluations (same interval here): a rate needs two samples
+    time.sleep(2 * scrape_interval(prometheus) + 1)
     traffic(stack)
     deadline = time.monotonic() + 60
     while True:
@@ -105,5 +81,27 @@ def test_every_dashboard_and_rule_expression_evaluates_with_data(stack, promethe
         ]
         if not empty or time.monotonic() > deadline:
             break
-        time.sleep(5)
+        time.sleep(1)
     assert empty == [], "expressions without data"
+
+
+def test_both_services_log_one_json_object_a_line_by_default(stack, project):
+    """LOG_FORMAT=json is docker-compose.yml's default: what tests/security's no-secrets check reads
+    in compose mode is the JSON form, gunicorn's own lines included."""
+    browser = Browser(stack.gateway_url)
+    name = f"obs{uuid.uuid4().hex[:10]}"
+    browser.sign_up(name)
+    user_id = browser.sign_in(name)["user"]["id"]
+    rid = browser.put("/api/catalog/me/goods/1").headers["X-Request-ID"]
+    time.sleep(0.5)  # the services write their request lines as they answer
+    for service in ("catalog-service", "session-service"):
+        logs = project.run("logs", "--no-color", "--no-log-prefix", service, capture_output=True, timeout=60)
+        lines = [ANSI_ESCAPE.sub("", line) for line in logs.stdout.splitlines() if line.strip()]
+        records = [json.loads(line) for line in lines]  # fails on any line that is not one JSON object
+        assert records and all(
+            isinstance(r, dict) and {"time", "level", "message"} <= r.keys() for r in records
+        )
+        assert any(r["logger"].startswith("gunicorn") for r in records), f"{service}: no gunicorn line"
+        # the signed-in add, by its request id: session-service's /auth check and catalog-service's PUT
+        mine = [r for r in records if r.get("request_id") == rid and r.get("status")]
+        assert mine and all(r["user_id"] == user_id for r in mine), (service, mine)

@@ -1,16 +1,13 @@
-"""The gateway finds catalog-service replicas by name and keeps up with containers coming and going."""
+"""The gateway and Prometheus find catalog-service replicas by name and keep up with containers
+coming and going."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
-from compose_helpers import ComposeProject
-
-REPLICAS = 3
+from compose_helpers import REPLICAS, ComposeProject, wait_every_target_up
 
 
 def served_by(url: str, **kwargs: Any) -> str | None:
@@ -22,31 +19,29 @@ def served_by(url: str, **kwargs: Any) -> str | None:
     return response.headers.get("X-Served-By") if response.status_code == 200 else None
 
 
-@pytest.fixture
-def three_catalog_replicas(project: ComposeProject) -> Iterator[ComposeProject]:
-    # deploy/compose/scale.yml: replicas get ephemeral host ports instead of sharing CATALOG_PORT.
-    project.run("up", "-d", "--wait", "--no-build", "--scale", f"catalog-service={REPLICAS}", scaled=True)
-    try:
-        yield project
-    finally:
-        project.run("up", "-d", "--wait", "--no-build", "--scale", "catalog-service=1", scaled=True)
-        project.run("up", "-d", "--wait", "--no-build")  # back to the fixed port for later tests
+class TestThreeCatalogReplicas:
+    """`--scale catalog-service=3` (with deploy/compose/scale.yml and the stack's other files) once."""
 
+    def test_the_gateway_serves_from_each_and_spreads_the_load(
+        self, three_catalog_replicas: ComposeProject
+    ) -> None:
+        assert len(three_catalog_replicas.container_ids("catalog-service")) == REPLICAS
+        url = three_catalog_replicas.stack.gateway_url + "/api/catalog/goods?limit=1"
+        seen: set[str] = set()
+        deadline = time.monotonic() + 60  # the gateway re-resolves the name every few seconds
+        while len(seen) < REPLICAS and time.monotonic() < deadline:
+            host = served_by(url)
+            if host:
+                seen.add(host)
+            else:
+                time.sleep(0.2)
+        assert len(seen) == REPLICAS, f"answers came from {sorted(seen)} only"
 
-def test_scaled_catalog_serves_through_the_gateway_and_spreads_the_load(
-    three_catalog_replicas: ComposeProject,
-) -> None:
-    assert len(three_catalog_replicas.container_ids("catalog-service")) == REPLICAS
-    url = three_catalog_replicas.stack.gateway_url + "/api/catalog/goods?limit=1"
-    seen: set[str] = set()
-    deadline = time.monotonic() + 60  # the gateway re-resolves the name every few seconds
-    while len(seen) < REPLICAS and time.monotonic() < deadline:
-        host = served_by(url)
-        if host:
-            seen.add(host)
-        else:
-            time.sleep(0.2)
-    assert len(seen) == REPLICAS, f"answers came from {sorted(seen)} only"
+    def test_prometheus_scrapes_each_as_an_up_target(
+        self, three_catalog_replicas: ComposeProject, prometheus: str
+    ) -> None:
+        assert len(three_catalog_replicas.container_ids("catalog-service")) == REPLICAS
+        wait_every_target_up(prometheus, catalog_replicas=REPLICAS)
 
 
 def test_recreated_session_service_is_picked_up_without_restarting_the_gateway(

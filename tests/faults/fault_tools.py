@@ -60,20 +60,77 @@ class Faults:
         else:
             self.compose("start", COMPOSE_SERVICE[part])
 
-    def outage(self, part: str, seconds: float, ready_url: str, recovery: float) -> Outage:
+    def outage(
+        self,
+        part: str,
+        seconds: float,
+        ready_url: str,
+        recovery: float,
+        while_down: Callable[[], object] | None = None,
+    ) -> Outage:
         """With traffic flowing: 1 s as usual, `part` down for `seconds`, then started again.
 
-        Waits until `ready_url` answers 200 (at most `recovery` s), then 1 s more of traffic."""
+        `while_down` runs as soon as `part` is stopped; the outage lasts until it returns if that
+        is longer. Waits until `ready_url` answers 200 (at most `recovery` s), then 1 s more of traffic."""
         time.sleep(1.0)
         self.stop(part)
         down_from = time.monotonic()
-        time.sleep(seconds)
-        down_until = time.monotonic()
-        self.start(part)
+        try:
+            if while_down is not None:
+                while_down()
+        finally:  # started again whatever while_down did
+            time.sleep(max(0.0, down_from + seconds - time.monotonic()))
+            down_until = time.monotonic()
+            self.start(part)
         back_at = time.monotonic()
         recovered = wait_for(lambda: requests.get(ready_url, timeout=3).status_code == 200, recovery)
         time.sleep(1.0)
         return Outage(down_from, down_until, back_at, recovered)
+
+
+class AlertWatch:
+    """One alert of the compose stack's Prometheus, watched through its API while a fault runs.
+
+    The test stack's Prometheus scrapes every 2 s, evaluates every second and no alert's `for` is
+    longer than a second (tests/conftest.py, shop_stack.observability): an alert follows a fault
+    within seconds."""
+
+    def __init__(self, prometheus_url: str, alert: str) -> None:
+        self.url = prometheus_url
+        self.alert = alert
+        self.seen: list[tuple[float, str | None]] = []  # (monotonic time, state) of every look
+
+    def state(self) -> str | None:
+        """The state now: firing, pending or None (inactive)."""
+        answer = requests.get(f"{self.url}/api/v1/alerts", timeout=3).json()
+        states = {a["state"] for a in answer["data"]["alerts"] if a["labels"].get("alertname") == self.alert}
+        state = "firing" if "firing" in states else ("pending" if states else None)
+        self.seen.append((time.monotonic(), state))
+        return state
+
+    def rule_for(self) -> float:
+        """The alert's `for` in the running Prometheus, in seconds."""
+        answer = requests.get(f"{self.url}/api/v1/rules", params={"type": "alert"}, timeout=3).json()
+        rules = [r for g in answer["data"]["groups"] for r in g["rules"] if r["name"] == self.alert]
+        assert rules, f"Prometheus has no alert {self.alert}"
+        return float(rules[0]["duration"])
+
+    def wait(self, wanted: str | None, limit: float) -> float | None:
+        """Seconds until the alert's state is `wanted` (None: inactive), or None if not within `limit`."""
+        started = time.monotonic()
+        while True:
+            if self.state() == wanted:
+                return time.monotonic() - started
+            if time.monotonic() - started > limit:
+                return None
+            time.sleep(0.25)
+
+    def history(self) -> str:
+        """The states seen, each with its time relative to the first look: for failure messages."""
+        if not self.seen:
+            return "never looked"
+        first = self.seen[0][0]
+        return ", ".join(f"{t - first:.1f}s:{state or 'inactive'}" for t, state in self.seen[-40:])
 
 
 def kill_tree(pid: int) -> None:

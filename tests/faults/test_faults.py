@@ -11,18 +11,23 @@ import random
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from fault_tools import Faults, Ledger, check_no_lost_writes, kill_tree, writer
+from fault_tools import AlertWatch, Faults, Ledger, Outage, check_no_lost_writes, kill_tree, writer
 from stack_client import Browser
 from traffic import Traffic, timed, wait_for
 
 OUTAGE = 3.0  # seconds the dependency stays down while traffic flows
 MAX_ANSWER = 3.0  # every answer, during an outage too, within this many seconds
 RECOVERY = 10.0  # back to serving within this many seconds of the dependency being back
+# Prometheus's PostgresDown alert (compose mode): firing within this many seconds of the stop, and
+# inactive again within this many of the catalog serving again (the test stack's Prometheus is a quick one)
+ALERT_LIMIT = 15.0
 
 
 def some_goods(stack: Any, count: int = 9) -> list[int]:
@@ -72,14 +77,60 @@ def assert_quick_and_clean(outcomes: list[Any], allowed: set[int]) -> None:
     assert not bad_errors, f"{len(bad_errors)} error answers were not JSON errors: {describe(outcomes)}"
 
 
-def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
-    stack: Any, faults: Faults, signed_in: Browser
-) -> None:
+@dataclass
+class PostgresRestart:
+    """What one PostgreSQL stop and start with traffic flowing showed (both tests below read it)."""
+
+    readers: Traffic
+    writes: Traffic
+    outage: Outage
+    check_writes: Callable[[], None]
+    alert: AlertWatch | None  # compose mode: Prometheus's PostgresDown alert, watched throughout
+    alert_before: str | None = None  # its state before the stop
+    fired_after: float | None = None  # seconds from the stop until it was firing (None: not in ALERT_LIMIT)
+    cleared_after: float | None = None  # seconds from "serving again" until it was inactive
+
+
+@pytest.fixture(scope="module")
+def postgres_restart(stack: Any) -> PostgresRestart:
+    """PostgreSQL stopped for OUTAGE s and started again while two readers and three writers run.
+
+    In compose mode the stack's Prometheus (scraping every 2 s, evaluating every second, alerts'
+    `for` shortened to 1 s: tests/conftest.py) is asked about PostgresDown before the stop, every 0.25 s while
+    PostgreSQL is down (the outage lasts until it fires, at most ALERT_LIMIT s), and after the
+    catalog serves again until it clears."""
+    if stack.mode not in {"local", "compose"}:
+        pytest.skip("fault tests need a stack this session started (local or compose), not an external one")
+    faults = Faults(stack)
+    browser = Browser(stack.gateway_url)
+    name = "u_" + uuid.uuid4().hex[:12]
+    browser.sign_up(name)
+    browser.sign_in(name)
     readers, writes, check_writes = reads_and_writes(
-        stack, signed_in, lambda i, goods: f"{stack.catalog_url}/goods?limit=5", seed=1
+        stack, browser, lambda i, goods: f"{stack.catalog_url}/goods?limit=5", seed=1
     )
+    prometheus = stack.compose.prometheus_url if stack.mode == "compose" else ""
+    alert = AlertWatch(prometheus, "PostgresDown") if prometheus else None
+    seen: dict[str, Any] = {"before": alert.state() if alert else None}
+
+    def until_firing() -> None:
+        if alert is not None:
+            seen["fired"] = alert.wait("firing", ALERT_LIMIT)
+
     with readers, writes:
-        outage = faults.outage("postgres", OUTAGE, f"{stack.catalog_url}/goods?limit=1", RECOVERY)
+        outage = faults.outage(
+            "postgres", OUTAGE, f"{stack.catalog_url}/goods?limit=1", RECOVERY, while_down=until_firing
+        )
+    cleared = alert.wait(None, ALERT_LIMIT) if alert else None
+    return PostgresRestart(
+        readers, writes, outage, check_writes, alert, seen["before"], seen.get("fired"), cleared
+    )
+
+
+def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
+    postgres_restart: PostgresRestart,
+) -> None:
+    readers, writes, outage = postgres_restart.readers, postgres_restart.writes, postgres_restart.outage
     outcomes = readers.outcomes + writes.outcomes
     assert_quick_and_clean(outcomes, {200, 201, 204, 503})
     during = readers.between(outage.down_from, outage.down_until)
@@ -90,7 +141,33 @@ def test_catalog_answers_503_during_a_postgres_restart_and_recovers_by_itself(
     )
     late = [o for o in readers.after(outage.back_at + RECOVERY)]
     assert all(o.status == 200 for o in late), describe(late)
-    check_writes()
+    postgres_restart.check_writes()
+
+
+def test_the_postgres_down_alert_fires_during_the_stop_and_clears_after_the_restart(
+    postgres_restart: PostgresRestart,
+) -> None:
+    alert = postgres_restart.alert
+    if alert is None:
+        pytest.skip("local mode runs no Prometheus: the PostgreSQL-down alert is checked in compose mode")
+    shortened = alert.rule_for()
+    assert postgres_restart.alert_before is None, f"PostgresDown was already active: {alert.history()}"
+    assert postgres_restart.fired_after is not None, (
+        f"PostgresDown (for: {shortened:g} s here) not firing within {ALERT_LIMIT} s of the stop: "
+        f"{alert.history()}"
+    )
+    # it was seen firing while PostgreSQL was still stopped: the outage lasted until then
+    assert (
+        postgres_restart.outage.down_until - postgres_restart.outage.down_from >= postgres_restart.fired_after
+    )
+    assert postgres_restart.cleared_after is not None, (
+        f"PostgresDown still active {ALERT_LIMIT} s after catalog-service served again: {alert.history()}"
+    )
+    print(
+        f"[faults] PostgresDown (for: {shortened:g} s) firing {postgres_restart.fired_after:.1f} s after the "
+        f"stop, inactive {postgres_restart.cleared_after:.1f} s after catalog-service served again",
+        flush=True,
+    )
 
 
 def test_session_answers_503_during_a_redis_restart_and_nobody_is_signed_out(

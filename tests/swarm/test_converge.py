@@ -13,6 +13,7 @@ NOT_SECRET = {
     "APP_ENV",
     "LOG_LEVEL",
     "ACCESS_LOG",
+    "LOG_FORMAT",
     "CATALOG_URL",
     "SESSION_COOKIE_SECURE",
     "POSTGRES_USER",
