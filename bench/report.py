@@ -7,6 +7,11 @@ import re
 from pathlib import Path
 
 VERDICT = {True: "PASS", False: "**FAIL**", None: "n/a"}
+WRK_WHERE = {
+    "local": "wrk on the same machine, loopback",
+    "compose": "wrk in a container on the stack's network against the gateway container "
+    "(the ceilings and the published-port row: the host's wrk, loopback)",
+}
 
 
 def cell(row: dict | None, metric: str, digits: int = 0, spread: str = "<sub>{}</sub>") -> str:
@@ -23,12 +28,13 @@ def value(row: dict | None, metric: str, part: str = "median") -> float | None:
     return float(row[metric][part]) if row and row.get(metric) else None
 
 
-def write(results: dict, doc: Path, charts: Path) -> None:
+def write(results: dict, doc: Path, charts: Path, other: dict | None = None) -> None:
+    """`other`: a results.json of the other mode (run.py --compare), for the compose-vs-local table."""
     charts.mkdir(parents=True, exist_ok=True)
     throughput_chart(results, charts / "throughput.png")
     scaling_chart(results, charts / "latency-vs-size.png")
     kept = [kept_section(doc, name) for name in KEPT]
-    doc.write_text(markdown(results, charts.relative_to(doc.parent)) + "".join(k for k in kept if k))
+    doc.write_text(markdown(results, charts.relative_to(doc.parent), other) + "".join(k for k in kept if k))
 
 
 # Sections written by bench/locust_run.py, bench/footprint.py (and the compose locust note, by hand):
@@ -93,7 +99,9 @@ def stack_note(meta: dict) -> str:
     )
 
 
-def markdown(results: dict, charts: Path) -> str:
+def markdown(results: dict, charts: Path, other: dict | None = None) -> str:
+    import report_steps  # bench/; it imports this module
+
     meta, ceilings = results["meta"], results["ceilings"]
     data = results.get("main_data", {})
     lines = [
@@ -115,7 +123,8 @@ def markdown(results: dict, charts: Path) -> str:
         f"access log {meta['gunicorn'].get('access_log', 'on')}",
         f"- **Main data set:** {data.get('users', 0):,} users, {data.get('goods', 0):,} goods, "
         f"{data.get('links', 0):,} user-good links",
-        f"- **Method:** wrk on the same machine, loopback; {meta['runs']} runs of {meta['duration_s']:g} s "
+        f"- **Method:** {WRK_WHERE.get(meta['mode'], WRK_WHERE['local'])}; {meta['runs']} runs of "
+        f"{meta['duration_s']:g} s "
         "per figure, interleaved across endpoints; median shown with min–max in small print",
         f"- **Load average** at start / end: {' '.join(meta['loadavg_start'])} / "
         f"{' '.join(meta.get('loadavg_end', []))}",
@@ -161,6 +170,7 @@ def markdown(results: dict, charts: Path) -> str:
     lines += ["", f"![Throughput against the ceilings]({charts}/throughput.png)", ""]
     lines += cpu_table(results)
     lines += profile_links(results, charts)
+    lines += report_steps.sections(results, other)  # worker models, metrics on/off, compose vs local
     lines += [
         "## Latency against data size",
         "",

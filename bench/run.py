@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import report  # bench/, beside this script
+import report_steps
 from cpu import CpuMeter
 from shop_stack.compose import ComposeStack
 from shop_stack.local import LocalStack
@@ -42,6 +43,8 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
 # Every simulated client signs in from this one address: a login limit far above the default.
 LOGIN_RATE, LOGIN_BURST = "600r/m", 50
+# Compose mode: the gateway as wrk's container sees it on the `edge` network (docker-compose.yml).
+INNER_GATEWAY = "http://gateway:8080/"
 
 # Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
 PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa sil sl sm ste ve wa wo"
@@ -177,11 +180,22 @@ def load_plan(args) -> list[dict[str, int]]:
 
 
 # --- wrk -----------------------------------------------------------------------------------
-def run_wrk(url: str, script: str, options: dict[str, str], connections: int, seconds: float) -> dict | None:
-    """One wrk run; returns rps, p50/p99 in ms and the error share, or None if wrk failed."""
+def run_wrk(
+    url: str,
+    script: str,
+    options: dict[str, str],
+    connections: int,
+    seconds: float,
+    docker: list[str] | None = None,
+) -> dict | None:
+    """One wrk run; returns rps, p50/p99 in ms and the error share, or None if wrk failed.
+
+    `docker`: the `docker run ...` words that start wrk in a container instead (compose mode's
+    in-network runs, steps.WrkContainer); the image's entry point is wrk, its workdir bench/lua.
+    """
     threads = 2 if connections >= 16 else 1
     cmd = [
-        "wrk",
+        *(docker or ["wrk"]),
         f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds:g}s",
@@ -233,15 +247,16 @@ class Meter:
         self.errors: dict[str, float] = {}
         self.stalls: dict[str, int] = {}  # runs in which no request finished at all
 
-    def measure(self, items: dict[str, tuple[str, str, dict]], loads: tuple[int, ...] = (64, 8)) -> None:
-        for url, script, options in items.values():  # warm connection pools and caches first
-            run_wrk(url, script, options, 8, 1)
+    def measure(self, items: dict[str, tuple], loads: tuple[int, ...] = (64, 8)) -> None:
+        """items: key -> (url, script, options) or (url, script, options, docker words for run_wrk)."""
+        for url, script, options, *docker in items.values():  # warm connection pools and caches first
+            run_wrk(url, script, options, 8, 1, *docker)
         for round_number in range(1, self.runs + 1):
             log(f"round {round_number}/{self.runs}: {', '.join(items)}")
-            for key, (url, script, options) in items.items():
+            for key, (url, script, options, *docker) in items.items():
                 for connections in loads:
                     cpu_before = self.cpu.snapshot() if self.cpu and connections == 64 else None
-                    result = run_wrk(url, script, options, connections, self.seconds)
+                    result = run_wrk(url, script, options, connections, self.seconds, *docker)
                     if result is None:
                         continue
                     bucket = self.samples.setdefault(key, {})
@@ -251,6 +266,7 @@ class Meter:
                             bucket.setdefault(f"cpu_{part}", []).append(ms)
                     if connections == 64:
                         bucket.setdefault("rps_c64", []).append(result["rps"])
+                        bucket.setdefault("p99_c64", []).append(result["p99_ms"])
                     else:
                         bucket.setdefault("p50_c8", []).append(result["p50_ms"])
                         bucket.setdefault("p99_c8", []).append(result["p99_ms"])
@@ -410,6 +426,9 @@ def run(args) -> dict:
     meter = Meter(args.runs, args.duration)
     results: dict = {"meta": machine_info(args), "ceilings": {}, "endpoints": {}, "scaling": [], "plan": []}
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    import steps  # bench/; it imports this module, so not at the top
+
+    wrk_container: steps.WrkContainer | None = None
     try:
         started = time.monotonic()
         if args.mode == "compose":
@@ -420,6 +439,9 @@ def run(args) -> dict:
             )
             stack = compose.start()
             results["meta"].update(compose_versions(compose))
+            log(f"building {steps.WRK_IMAGE} (wrk on the stack's network) ...")
+            wrk_container = steps.WrkContainer(compose.project).build()
+            results["meta"]["wrk_container"] = wrk_container.version()
         else:
             log("starting the local-process stack ...")
             stack = LocalStack(login_rate=LOGIN_RATE, login_burst=LOGIN_BURST).start()
@@ -453,8 +475,17 @@ def run(args) -> dict:
                 if reason:
                     log(f"{endpoint.key}: n/a ({reason})")
                     skipped[endpoint.key] = reason
+                elif wrk_container:  # compose: from inside the network, to the gateway's container
+                    items[endpoint.key] = (
+                        INNER_GATEWAY,
+                        endpoint.script,
+                        endpoint.options,
+                        wrk_container.words(),
+                    )
                 else:
                     items[endpoint.key] = (gateway + "/", endpoint.script, endpoint.options)
+            if step["main"] and wrk_container:  # one row through the published port: docker-proxy's cost
+                items["static_published"] = (gateway + "/", "get.lua", {"path": "/"})
             if step["main"]:
                 items["ceiling_nginx"] = (ceilings.url("static"), "get.lua", {"path": "/"})
                 items["ceiling_hello"] = (ceilings.url("proxy"), "get.lua", {"path": "/"})
@@ -481,6 +512,8 @@ def run(args) -> dict:
                     "hello": measured.get("ceiling_hello"),
                 }
                 results["main_data"] = point
+                if "static_published" in measured:
+                    results["published"] = measured["static_published"]
                 results["worker_restarts"] = worker_restarts(log_dir(stack), ("catalog", "session"))
                 results["worker_restarts"].update(worker_restarts(tmp, ("hello",)))
                 if args.profile and isinstance(stack, LocalStack):  # after the figures: sampling costs CPU
@@ -490,6 +523,14 @@ def run(args) -> dict:
                     results["profiles"] = profiles.profile_all(
                         stack, ceilings, counts["goods"], bulk_users, session, args.profile_seconds, out
                     )
+                if args.worker_models and isinstance(stack, LocalStack):
+                    log("worker models: catalog-service under sync, gthread and gevent ...")
+                    results["worker_models"] = steps.worker_models(
+                        stack, items, args.grid_seconds, args.runs, args.duration
+                    )
+                if args.metrics_step and isinstance(stack, LocalStack):
+                    log("metrics on and off ...")
+                    results["metrics_on_off"] = steps.metrics_on_off(stack, items, args.runs, args.duration)
     finally:
         if stack:
             keep_events(log_dir(stack), tmp, args.out / "service-events.log")
@@ -715,6 +756,35 @@ def main() -> None:
         "local mode; default: yes, unless --quick)",
     )
     parser.add_argument("--profile-seconds", type=float, default=15, help="sampling time per flame graph")
+    parser.add_argument(
+        "--worker-models",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="catalog-service under gunicorn sync, gthread and gevent, a small grid each (bench/steps.py; "
+        "local mode; default: yes)",
+    )
+    parser.add_argument(
+        "--grid-seconds", type=float, default=3, help="seconds per endpoint per worker-model grid cell"
+    )
+    parser.add_argument(
+        "--metrics-step",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="GET one good and add + remove with METRICS=on and off (local mode; default: yes)",
+    )
+    parser.add_argument(
+        "--compose",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after a local run, the compose stack on the main data set too, for the compose-vs-local "
+        "table (default: yes, unless --quick)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="a results.json of the other mode (e.g. bench-results/local/results.json) for the "
+        "compose-vs-local table, instead of measuring both modes",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="results directory")
     parser.add_argument("--username", default="alice")
     parser.add_argument("--password", default="alice-demo-1")
@@ -729,9 +799,17 @@ def main() -> None:
         args.docs = not args.quick
     if args.profile is None:
         args.profile = not args.quick and args.mode == "local"
+    if args.worker_models is None:
+        args.worker_models = args.mode == "local"
+    if args.metrics_step is None:
+        args.metrics_step = args.mode == "local"
+    if args.compose is None:
+        args.compose = not args.quick and args.mode == "local" and not args.compare
+    if args.quick:
+        args.grid_seconds = min(args.grid_seconds, 1)
     if args.profile and args.mode == "compose":
         parser.error("--profile needs local mode: py-spy samples the local stack's processes")
-    if args.mode == "compose":
+    if args.mode == "compose" or args.compose:
         ensure_binaries({"nginx": "nginx"})  # the ceilings run on the host
         for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
             # The containers get gunicorn.conf.py's defaults; the hello ceiling must run the same.
@@ -742,12 +820,27 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally blocks
 
     results = run(args)
+    if args.compose:  # the deployment, measured after the code: main data set only, no profiles
+        log("compose pass: the same endpoints against docker-compose.yml ...")
+        compose_args = argparse.Namespace(**{**vars(args), "mode": "compose", "sizes": []})
+        compose_args.profile = compose_args.worker_models = compose_args.metrics_step = False
+        compose_args.compose = False
+        compose_args.out = args.out / "compose"  # its service-events.log beside the local one
+        results["compose"] = run(compose_args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    # Per mode too, for a later run of the other mode: --compare bench-results/<mode>/results.json
+    (args.out / args.mode).mkdir(exist_ok=True)
+    (args.out / args.mode / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    if results.get("compose"):
+        (args.out / "compose").mkdir(exist_ok=True)
+        (args.out / "compose" / "results.json").write_text(json.dumps(results["compose"], indent=2) + "\n")
+    other = json.loads(args.compare.read_text()) if args.compare else None
     print_summary(results)
+    print(report_steps.text(results, other))
     log(f"results: {args.out / 'results.json'}")
     if args.docs:
-        report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench")
+        report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench", other)
         log("wrote docs/benchmarks.md and docs/bench/*.png")
 
 

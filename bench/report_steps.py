@@ -1,0 +1,191 @@
+"""docs/benchmarks.md's sections for bench/steps.py: worker models, metrics on/off, compose against local."""
+
+from __future__ import annotations
+
+from report import cell, value
+
+LABELS = {"good": "GET one good", "search": "search suggestions", "add_remove": "add + remove a good"}
+KEPT_CLASS = "gthread"  # shop_common/gunicorn_base.py's worker_class (steps.KEPT_CLASS)
+METRICS_BUDGET = 0.05  # issue 14: metrics on costs at most 5 % of throughput
+
+
+def sections(results: dict, other: dict | None = None) -> list[str]:
+    """Every section this run (and `other`, a results.json of the other mode) has data for."""
+    return worker_table(results) + metrics_table(results) + compose_table(results, other)
+
+
+def _shape(cls: str, workers: int, threads: int) -> str:
+    if cls == "gthread":
+        return f"{workers} × {threads} threads"
+    if cls == "gevent":
+        return f"{workers} × {threads} connections"
+    return f"{workers} workers"
+
+
+def worker_table(results: dict) -> list[str]:
+    models = results.get("worker_models")
+    if not models:
+        return []
+    if "na" in models:
+        return ["## gunicorn worker models (catalog-service)", "", f"Not measured: {models['na']}.", ""]
+    keys = [k for k in LABELS if any(k in row["endpoints"] for row in models["best"].values())]
+    lines = [
+        "## gunicorn worker models (catalog-service)",
+        "",
+        f"catalog-service under each gunicorn worker class at its best worker/thread count for "
+        f"{results['meta']['cpus']} CPUs (session-service unchanged). Best: the highest mean share of "
+        f"each endpoint's top req/s over a grid of {models['grid_s']:g} s per cell; then the best "
+        f"cell of each class {models['runs']} times × {models['duration_s']:g} s, interleaved, "
+        "req/s at 64 connections (p99 ms at 64 connections below it).",
+        "",
+        "| Worker class | workers × threads | " + " | ".join(LABELS[k] for k in keys) + " |",
+        "|---|---|" + "---|" * len(keys),
+    ]
+    best_rps: dict[str, float] = {}
+    for cls, row in models["best"].items():
+        cells = []
+        for key in keys:
+            figures = row["endpoints"].get(key)
+            cells.append(f"{cell(figures, 'rps_c64')}<br><sub>p99 {cell(figures, 'p99_c64', 1)}</sub>")
+        best_rps[cls] = sum(value(row["endpoints"].get(k), "rps_c64") or 0.0 for k in keys)
+        kept = " (kept)" if cls == KEPT_CLASS else ""
+        lines.append(
+            f"| {cls}{kept} | {_shape(cls, row['workers'], row['threads'])} | " + " | ".join(cells) + " |"
+        )
+    grid = ", ".join(
+        f"{c['class']} {_shape(c['class'], c['workers'], c['threads'])}"
+        + (f" {c['score']:.0%}" if "na" not in c else " (did not start)")
+        for c in models["cells"]
+    )
+    lines += ["", f"Grid (mean share of the best cell's req/s): {grid}.", ""]
+    lines.append(verdict(best_rps))
+    lines.append("")
+    return lines
+
+
+def verdict(best_rps: dict[str, float]) -> str:
+    """The line saying which class is kept and why, from this run's figures."""
+    kept = best_rps.get(KEPT_CLASS)
+    if not kept:
+        return f"**Kept: {KEPT_CLASS}** (not measured in this run)."
+    winner = max(best_rps, key=lambda k: best_rps[k])
+    if winner == KEPT_CLASS:
+        return (
+            f"**Kept: {KEPT_CLASS}**, the fastest here; it also needs no monkey-patching (psycopg2, Redis "
+            "and the HTTP client stay plain blocking code) and keeps nginx's keep-alive connections."
+        )
+    gain = best_rps[winner] / kept - 1
+    return (
+        f"**Kept: {KEPT_CLASS}.** {winner} did {gain:.0%} more requests summed over these endpoints in this "
+        "run; a switch needs the gain repeated on a quiet machine (this 2-CPU box shares its cores with "
+        "wrk and other work), and "
+        + (
+            "gevent brings monkey-patching and psycogreen into both services."
+            if winner == "gevent"
+            else "sync workers drop nginx's keep-alive connections and serve one request each."
+        )
+    )
+
+
+def metrics_table(results: dict) -> list[str]:
+    step = results.get("metrics_on_off")
+    if not step:
+        return []
+    if "na" in step:
+        return ["## Metrics on and off", "", f"Not measured: {step['na']}.", ""]
+    lines = [
+        "## Metrics on and off",
+        "",
+        f"Both services with `METRICS=on` (the default: Prometheus counters and histograms per request) "
+        f"and `METRICS=off`, alternating in the same run ({step['runs']} × {step['duration_s']:g} s "
+        "each), req/s at 64 connections. Budget: metrics on costs at most "
+        f"{METRICS_BUDGET:.0%} of throughput.",
+        "",
+        "| Endpoint | metrics on | metrics off | cost of metrics | within 5 % |",
+        "|---|---|---|---|---|",
+    ]
+    for key, row in step["endpoints"].items():
+        cost = row.get("cost")
+        shown = "n/a" if cost is None else f"{cost:+.1%}"
+        ok = "n/a" if cost is None else ("yes" if cost <= METRICS_BUDGET else "**no**")
+        lines.append(
+            f"| {LABELS.get(key, key)} | {cell(row['on'], 'rps_c64')} | {cell(row['off'], 'rps_c64')} | "
+            f"{shown} | {ok} |"
+        )
+    lines += [
+        "",
+        "Cost = 1 − on ÷ off (medians); a negative cost is noise larger than the metrics' cost.",
+        "",
+    ]
+    return lines
+
+
+def _pair(results: dict, other: dict | None) -> tuple[dict, dict] | None:
+    """(local, compose) results from this run (its compose pass) or from --compare."""
+    runs = [results, results.get("compose"), other]
+    local = next((r for r in runs if r and r["meta"]["mode"] == "local"), None)
+    compose = next((r for r in runs if r and r["meta"]["mode"] == "compose"), None)
+    return (local, compose) if local and compose else None
+
+
+def compose_table(results: dict, other: dict | None) -> list[str]:
+    pair = _pair(results, other)
+    if not pair:
+        return []
+    local, compose = pair
+    lines = [
+        "## Compose against local",
+        "",
+        f"The same endpoints against `docker-compose.yml` (run started {compose['meta']['started']}) and "
+        f"the local-process stack (run started {local['meta']['started']}), req/s at 64 connections "
+        "and p99 at 8. In compose mode wrk runs in a container on the stack's `edge` network "
+        f"(`{compose['meta'].get('wrk_container', 'wrk')}`, image `shop/wrk:dev` from "
+        "`bench/Dockerfile.wrk`) against the gateway container, as any client of the published "
+        "service would reach it without Docker's loopback forwarding; the ceilings are the host's "
+        "nginx and hello app in both modes, driven by the host's wrk.",
+        "",
+        "| Endpoint | local req/s | compose req/s | compose ÷ local | local p99 ms | compose p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [
+        ("**ceiling:** nginx minimal", local["ceilings"].get("nginx"), compose["ceilings"].get("nginx")),
+        (
+            "**ceiling:** Flask hello via nginx",
+            local["ceilings"].get("hello"),
+            compose["ceilings"].get("hello"),
+        ),
+    ]
+    rows += [(row["label"], row, compose["endpoints"].get(key)) for key, row in local["endpoints"].items()]
+    for label, mine, theirs in rows:
+        if not mine or "na" in mine or not theirs or "na" in theirs:
+            lines.append(f"| {label} | {cell(mine, 'rps_c64')} | {cell(theirs, 'rps_c64')} | n/a | | |")
+            continue
+        a, b = value(mine, "rps_c64"), value(theirs, "rps_c64")
+        share = f"{b / a:.0%}" if a and b else "n/a"
+        lines.append(
+            f"| {label} | {cell(mine, 'rps_c64')} | {cell(theirs, 'rps_c64')} | {share} | "
+            f"{cell(mine, 'p99_c8', 2)} | {cell(theirs, 'p99_c8', 2)} |"
+        )
+    published = compose.get("published")
+    if published:
+        inner = value(compose["endpoints"].get("static"), "rps_c64")
+        mine = value(published, "rps_c64")
+        share = f"{mine / inner:.0%} of the in-network figure" if mine and inner else "n/a"
+        lines.append(
+            f"| static UI `/` through the **published port** (host wrk → docker-proxy) | – | "
+            f"{cell(published, 'rps_c64')} | {share} | – | {cell(published, 'p99_c8', 2)} |"
+        )
+    lines += [
+        "",
+        "The published-port row is what a client on the host itself measures: loopback connections to "
+        "a published port go through the `docker-proxy` process (the engine's default userland "
+        "proxy), a copy of every byte in user space; the row above it is the same file from inside "
+        "the network.",
+        "",
+    ]
+    return lines
+
+
+def text(results: dict, other: dict | None = None) -> str:
+    """The same sections for the terminal summary."""
+    return "\n".join(sections(results, other))
