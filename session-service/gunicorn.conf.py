@@ -3,6 +3,10 @@
 import os
 
 from shop_common.gunicorn_base import *  # noqa: F403 - gunicorn reads this module's globals
+from shop_common.json_logs import set_process_service
+
+# Names gunicorn's own JSON lines (boot, worker exits), written before the app has named its process.
+set_process_service("session-service")
 
 # Redis and the catalog-service call are blocking I/O, served by gthread's threads (the base's).
 

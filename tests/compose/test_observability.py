@@ -102,6 +102,8 @@ def test_both_services_log_one_json_object_a_line_by_default(stack, project):
             isinstance(r, dict) and {"time", "level", "message"} <= r.keys() for r in records
         )
         assert any(r["logger"].startswith("gunicorn") for r in records), f"{service}: no gunicorn line"
+        # every line names its service, gunicorn's boot lines (before the app is loaded) included
+        assert {r["service"] for r in records} == {service}, f"{service}: lines with another service"
         # the signed-in add, by its request id: session-service's /auth check and catalog-service's PUT
         mine = [r for r in records if r.get("request_id") == rid and r.get("status")]
         assert mine and all(r["user_id"] == user_id for r in mine), (service, mine)
