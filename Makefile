@@ -32,5 +32,5 @@ test: setup       ## lint, types, every suite; stack tests in compose mode if Do
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-bench: setup      ## bulk data + wrk through the gateway vs nginx/Flask ceilings -> docs/benchmarks.md (~10 min)
+bench: setup      ## bulk data + wrk through the gateway vs nginx/Flask ceilings, worker models, metrics on/off, compose -> docs/benchmarks.md (~30 min)
 	.venv/bin/pip install -q -r bench/requirements.txt && .venv/bin/python bench/run.py $(BENCH_ARGS)
