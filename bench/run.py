@@ -48,6 +48,8 @@ INNER_GATEWAY = "http://gateway:8080/"
 
 # Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
 PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa sil sl sm ste ve wa wo"
+# Metrics on/off: their cost (a few percent) is below one 5 s run's noise, so more rounds than --runs.
+METRICS_RUNS = 6
 FULL_PAGE = 20  # links per user on the first load step, so every measured user page is full
 
 
@@ -405,19 +407,21 @@ def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str 
     return None
 
 
-def cpu_meter(stack: LocalStack, ceilings: Ceilings) -> CpuMeter:
-    """The local stack's parts by process tree (compose's processes live in containers: not measured)."""
+def cpu_meter(stack: LocalStack, ceilings: Ceilings | None = None) -> CpuMeter:
+    """The local stack's parts by process tree (compose's processes live in containers: not measured),
+    with the ceilings' nginx and hello when given. Built again after a part restarts: new pids."""
     postmaster = int((stack.workdir / "pg" / "postmaster.pid").read_text().split()[0])
-    return CpuMeter(
-        {
-            "nginx": [stack.procs["gateway"].pid, ceilings.procs["nginx"].pid],
-            "catalog": [stack.procs["catalog"].pid],
-            "session": [stack.procs["session"].pid],
-            "hello": [ceilings.procs["hello"].pid],
-            "postgres": [postmaster],
-            "redis": [stack.procs["redis"].pid],
-        }
-    )
+    roots = {
+        "nginx": [stack.procs["gateway"].pid],
+        "catalog": [stack.procs["catalog"].pid],
+        "session": [stack.procs["session"].pid],
+        "postgres": [postmaster],
+        "redis": [stack.procs["redis"].pid],
+    }
+    if ceilings is not None:
+        roots["nginx"].append(ceilings.procs["nginx"].pid)
+        roots["hello"] = [ceilings.procs["hello"].pid]
+    return CpuMeter(roots)
 
 
 def run(args) -> dict:
@@ -530,7 +534,9 @@ def run(args) -> dict:
                     )
                 if args.metrics_step and isinstance(stack, LocalStack):
                     log("metrics on and off ...")
-                    results["metrics_on_off"] = steps.metrics_on_off(stack, items, args.runs, args.duration)
+                    results["metrics_on_off"] = steps.metrics_on_off(
+                        stack, items, max(args.runs, METRICS_RUNS), args.duration
+                    )
     finally:
         if stack:
             keep_events(log_dir(stack), tmp, args.out / "service-events.log")

@@ -95,6 +95,11 @@ def worker_env(worker_class: str, workers: int, threads: int) -> dict[str, str |
     return env
 
 
+def _cpu_total(row: dict) -> float:
+    """A request's CPU in every measured part and wrk, ms (medians per part)."""
+    return sum(float(v["median"]) for k, v in row.items() if k.startswith("cpu_") and v)
+
+
 def _rps(row: dict | None) -> float:
     return float(row["rps_c64"]["median"]) if row and row.get("rps_c64") else 0.0
 
@@ -161,7 +166,9 @@ def worker_models(
 
 
 def metrics_on_off(stack: LocalStack, items: dict[str, tuple], runs: int, seconds: float) -> dict:
-    """METRICS=on and off for both services, alternating (on/off, off/on, ...), c=64."""
+    """METRICS=on and off for both services, alternating (on/off, off/on, ...), c=64: req/s and the
+    CPU per request of every part. On these 2 shared CPUs throughput is about 2 CPUs over that CPU,
+    and the CPU figure moves much less between runs than req/s does (wrk shares the CPUs)."""
     items = {key: items[key] for key in METRICS_ENDPOINTS if key in items}
     if not items:
         return {"na": "neither GET one good nor add + remove answered"}
@@ -171,6 +178,7 @@ def metrics_on_off(stack: LocalStack, items: dict[str, tuple], runs: int, second
             for state in ("on", "off") if round_number % 2 == 0 else ("off", "on"):
                 run.log(f"metrics {state}, round {round_number + 1}/{runs}")
                 restart(stack, ("catalog", "session"), {"METRICS": state})
+                meter.cpu = run.cpu_meter(stack)  # the restarted services' new process trees
                 meter.measure({f"{key}:{state}": v for key, v in items.items()}, loads=(64,))
     finally:
         restart(stack, ("catalog", "session"), {})
@@ -178,7 +186,10 @@ def metrics_on_off(stack: LocalStack, items: dict[str, tuple], runs: int, second
     for key in items:
         on, off = meter.result(f"{key}:on"), meter.result(f"{key}:off")
         cost = 1 - _rps(on) / _rps(off) if _rps(on) and _rps(off) else None
+        cpu_on, cpu_off = _cpu_total(on), _cpu_total(off)
+        cpu_cost = 1 - cpu_off / cpu_on if cpu_on and cpu_off else None
         rows[key] = {"on": on, "off": off, "cost": cost}
+        rows[key] |= {"cpu_on": cpu_on, "cpu_off": cpu_off, "cpu_cost": cpu_cost}
     return {"runs": runs, "duration_s": seconds, "endpoints": rows}
 
 
