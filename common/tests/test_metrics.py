@@ -219,8 +219,16 @@ def test_metrics_off_means_no_endpoint_and_no_figures():
     assert service not in scrape(on.test_client())
 
 
+def without_multiproc_dir(monkeypatch) -> None:
+    """Unset PROMETHEUS_MULTIPROC_DIR for the test, and unset it again afterwards: on_starting sets it
+    to a directory on_exit removes, which later tests (a local stack's processes) must not inherit.
+    (delenv alone records nothing to undo when the variable was not set.)"""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+
+
 def test_without_a_directory_each_master_makes_and_removes_its_own(monkeypatch, tmp_path):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    without_multiproc_dir(monkeypatch)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
 
@@ -232,7 +240,7 @@ def test_without_a_directory_each_master_makes_and_removes_its_own(monkeypatch, 
 
 
 def test_a_killed_masters_directory_is_removed_by_the_next_master(monkeypatch, tmp_path):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    without_multiproc_dir(monkeypatch)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
