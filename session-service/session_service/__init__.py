@@ -21,13 +21,7 @@ UNAVAILABLE_MESSAGE = "The session store is unavailable; please try again shortl
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: the shared basics (app.config, logging, request ids, JSON errors), then these."""
-    steps = (
-        register_extensions,
-        register_tracing,
-        register_blueprints,
-        register_redis_error_handlers,
-        register_metrics,
-    )
+    steps = (register_extensions, register_tracing, register_blueprints, register_outages, register_metrics)
     return build_app(__name__, SERVICE, config or Config.from_env(), *steps)
 
 
@@ -66,7 +60,7 @@ def register_blueprints(app: Flask, config: Config) -> None:
     auth_check.install(app)
 
 
-def register_redis_error_handlers(app: Flask, config: Config) -> None:
+def register_outages(app: Flask, config: Config) -> None:
     """Turn Redis outages into 503, whether raised in a view or while saving the session."""
     register_outage_handlers(app, sessions.REDIS_UNAVAILABLE, UNAVAILABLE_MESSAGE, dependency="redis")
 
