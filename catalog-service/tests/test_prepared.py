@@ -16,15 +16,26 @@ def prepared_names(connection) -> set[str]:
 
 def test_a_connection_prepares_a_statement_once_and_again_after_a_reconnect(app, make_good):
     good = make_good("Kettle")
+    name = crud.GOOD_WITH_OWNERS_COUNT.name
+
+    def remembered(connection) -> bool:
+        """What the pool's per-connection note says, which must be what the server session has."""
+        noted = name in connection.info.get("prepared", set())
+        assert noted == (name in prepared_names(connection))
+        return noted
+
     with app.app_context(), autocommit() as connection:
         assert crud.GOOD_WITH_OWNERS_COUNT(connection, {"good_id": good["id"]}).one().name == "Kettle"
-        assert "good_with_owners_count" in prepared_names(connection)
+        assert remembered(connection)
         # Prepared already: a second PREPARE would fail with "already exists".
         assert crud.GOOD_WITH_OWNERS_COUNT(connection, {"good_id": good["id"]}).one().owners_count == 0
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         connection.invalidate()  # what a database restart does to a pooled connection
         connection.rollback()
-        assert "good_with_owners_count" not in prepared_names(connection)
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend
+        remembered(connection)  # another session (a pooled one may have prepared it before)
         assert crud.GOOD_WITH_OWNERS_COUNT(connection, {"good_id": good["id"]}).one().name == "Kettle"
+        assert remembered(connection)
 
 
 def test_parameters_take_their_positions_in_order_of_first_use(app):
