@@ -2,12 +2,15 @@
 
 from catalog_service.extensions import db
 from prometheus_client import REGISTRY
+from shop_common.metrics import flush
 
 from .conftest import identity_headers, make_app
 
 
 def value(name: str, **labels: str) -> float:
-    """A figure as /metrics shows it (in one process the scrape reads this same registry)."""
+    """A figure as /metrics shows it: pending figures written first, as a scrape does, then read
+    from the registry the scrape reads (in one process, the same one)."""
+    flush()
     return REGISTRY.get_sample_value(name, {"service": "catalog-service", **labels}) or 0.0
 
 

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from . import gunicorn_metrics
-from .gunicorn_metrics import child_exit, on_exit, on_starting
+from .gunicorn_metrics import child_exit, on_exit, on_starting, worker_exit
 
 __all__ = [
     "access_log_format",
@@ -35,6 +35,7 @@ __all__ = [
     "timeout",
     "worker_class",
     "worker_tmp_dir",
+    "worker_exit",
     "workers",
 ]
 
@@ -87,7 +88,8 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
         "formatters": {"generic": {"()": "shop_common.json_logs.JsonFormatter"}},
     }
 # on_starting, child_exit and on_exit (imported above) give the metrics' worker files a fresh
-# tmpfs directory and drop a dead worker's share; see shop_common.gunicorn_metrics.
+# tmpfs directory and drop a dead worker's share; worker_exit writes a worker's last figures;
+# see shop_common.gunicorn_metrics.
 
 
 def post_worker_init(worker: Any) -> None:

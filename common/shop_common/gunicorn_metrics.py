@@ -70,6 +70,15 @@ def post_worker_init(worker: Any) -> None:
     record_worker_threads(worker.wsgi, max(int(worker.cfg.threads), 1))
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """Write the figures this worker noted since its last flush, before it goes (in the worker)."""
+    if not metrics_enabled():
+        return
+    from .metrics import flush
+
+    flush()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's share of the live gauges (pool connections, threads)."""
     if not (metrics_enabled() and os.environ.get("PROMETHEUS_MULTIPROC_DIR")):

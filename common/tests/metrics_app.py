@@ -3,8 +3,12 @@
 import os
 
 from flask import Flask
+from shop_common import metrics
 from shop_common.errors import register_error_handlers
 from shop_common.metrics import init_metrics
+
+# A test may stretch the flush interval so that only worker_exit writes a worker's figures.
+metrics.FLUSH_SECONDS = float(os.environ.get("TEST_FLUSH_SECONDS", metrics.FLUSH_SECONDS))
 
 app = Flask(__name__)
 register_error_handlers(app)

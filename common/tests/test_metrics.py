@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from shop_common import gunicorn_metrics, metrics
 from shop_common.errors import ApiError, register_error_handlers
@@ -267,17 +269,55 @@ def test_metrics_are_on_unless_switched_off(monkeypatch):
         metrics.metrics_enabled()
 
 
+def test_a_batched_histogram_write_equals_one_observe_per_amount():
+    """observe_all writes prometheus_client's private sum and bucket values: fails if those change."""
+    registry = CollectorRegistry()
+    bounds = (0.001, 0.01, 0.1)
+    one_by_one = Histogram("one_by_one", "", buckets=bounds, registry=registry)
+    batched = Histogram("batched", "", buckets=bounds, registry=registry)
+    amounts = [0.0, 0.0005, 0.001, 0.0011, 0.01, 0.05, 0.1, 0.2, 7.0, 0.001]  # incl. each bound exactly
+    for amount in amounts:
+        one_by_one.observe(amount)
+    metrics.observe_all(batched, amounts)
+
+    def samples(name: str) -> list[tuple[str, dict[str, str], float]]:
+        family = next(family for family in registry.collect() if family.name == name)
+        return [
+            (sample.name.removeprefix(name), sample.labels, sample.value)
+            for sample in family.samples
+            if not sample.name.endswith("_created")
+        ]
+
+    assert samples("batched") == samples("one_by_one")
+    assert ("_bucket", {"le": "0.001"}, 4.0) in samples("batched")
+
+
+def test_figures_are_written_by_the_background_thread_without_a_scrape():
+    app, service = make_app()
+    app.test_client().get("/goods/1")
+    labels = {"service": service, "method": "GET", "status": "200", "route": "/goods/<int:good_id>"}
+    deadline = time.monotonic() + 5 * metrics.FLUSH_SECONDS
+    while REGISTRY.get_sample_value("http_requests_total", labels) != 1:
+        assert time.monotonic() < deadline, "the figures were not written within a flush interval"
+        time.sleep(0.05)
+
+
 # --- every gunicorn worker counted: the real multiprocess mode, in a real gunicorn ---
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
-    """gunicorn with two workers of two threads, the services' metric hooks and a stale file to clear."""
+def gunicorn(tmp_path, request):
+    """gunicorn with two workers of two threads, the services' metric hooks and a stale file to clear.
+
+    Parametrize with a flush interval (seconds) to replace the app's (metrics_app.py reads it).
+    """
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over from a previous run")
     port = free_port()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "METRICS": "on"}
+    if flush_seconds := getattr(request, "param", None):
+        env["TEST_FLUSH_SECONDS"] = str(flush_seconds)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -322,12 +362,22 @@ def served_by_both_workers(url: str) -> tuple[int, set[int]]:
     return sent, pids
 
 
+def scrape_once_written(url: str, sent: int) -> str:
+    """Scrape until every worker has written its figures (within a flush interval) and return it."""
+    deadline = time.monotonic() + 5 * metrics.FLUSH_SECONDS
+    while True:
+        text = requests.get(f"{url}/metrics", timeout=5).text
+        if value(text, "http_requests_total", route="/pid") >= sent or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
+
+
 def test_a_scrape_sums_every_worker(gunicorn):
     url, metrics_dir, _ = gunicorn
     sent, _ = served_by_both_workers(url)
     sent += 1  # the readiness probe in the fixture
 
-    text = requests.get(f"{url}/metrics", timeout=5).text
+    text = scrape_once_written(url, sent)
     assert value(text, "http_requests_total", route="/pid") == sent
     assert value(text, "http_request_duration_seconds_count", route="/pid") == sent
     assert value(text, "http_worker_threads") == 2 * 2
@@ -337,6 +387,7 @@ def test_a_scrape_sums_every_worker(gunicorn):
 def test_a_dead_worker_leaves_the_live_figures(gunicorn):
     url, _, _ = gunicorn
     sent, pids = served_by_both_workers(url)
+    scrape_once_written(url, sent)  # a worker killed outright loses what it has not written yet
     os.kill(pids.pop(), signal.SIGKILL)  # gunicorn starts a replacement
 
     deadline = time.monotonic() + 30
@@ -347,3 +398,22 @@ def test_a_dead_worker_leaves_the_live_figures(gunicorn):
     # The replacement's threads take the dead worker's place; its requests still count.
     assert value(text, "http_worker_threads") == 2 * 2
     assert value(text, "http_requests_total", route="/pid") >= sent + 1
+
+
+@pytest.mark.parametrize("gunicorn", [3600], indirect=True)  # no flush by the thread during the test
+def test_workers_write_their_last_figures_as_they_stop(gunicorn):
+    url, metrics_dir, process = gunicorn
+    sent, _ = served_by_both_workers(url)
+    sent += 1  # the readiness probe in the fixture
+
+    process.terminate()  # a graceful stop: each worker runs worker_exit
+    process.wait(timeout=30)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(metrics_dir))
+    assert (
+        registry.get_sample_value(
+            "http_requests_total",
+            {"service": "multiprocess-test", "method": "GET", "status": "200", "route": "/pid"},
+        )
+        == sent
+    )

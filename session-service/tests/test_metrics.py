@@ -5,10 +5,13 @@ import responses
 from prometheus_client import REGISTRY
 from session_helpers import VERIFY_URL, XHR, login, make_config
 from session_service import create_app
+from shop_common.metrics import flush
 
 
 def value(name: str, **labels: str) -> float:
-    """A figure as /metrics shows it (in one process the scrape reads this same registry)."""
+    """A figure as /metrics shows it: pending figures written first, as a scrape does, then read
+    from the registry the scrape reads (in one process, the same one)."""
+    flush()
     return REGISTRY.get_sample_value(name, {"service": "session-service", **labels}) or 0.0
 
 

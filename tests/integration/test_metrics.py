@@ -1,5 +1,8 @@
 """GET /metrics: on each service's own port for Prometheus, every worker summed; never through the gateway."""
 
+import time
+from collections.abc import Callable
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,6 +19,14 @@ def scrape(url: str) -> str:
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     return response.text
+
+
+def scrape_until(url: str, reached: Callable[[str], bool]) -> str:
+    """Scrape until `reached` holds or 5 s pass: each worker writes its figures within a second."""
+    deadline = time.monotonic() + 5
+    while not reached(text := scrape(url)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return text
 
 
 def value(text: str, name: str, **labels: str) -> float:
@@ -37,8 +48,10 @@ def test_a_scrape_counts_every_request_whichever_worker_answered(stack):
             f"{stack.catalog_url}/goods?limit=1", headers={"Connection": "close"}, timeout=10
         )
         assert response.status_code == 200
-    text = scrape(stack.catalog_url)
     # One replica in local mode; in compose with replicas, a scrape sees only the one it reached.
+    text = scrape_until(
+        stack.catalog_url, lambda text: value(text, "http_requests_total", **route) >= before + 40
+    )
     if stack.mode == "local":
         assert value(text, "http_requests_total", **route) == before + 40
     assert value(text, "http_worker_threads", service="catalog-service") > 0
@@ -56,7 +69,11 @@ def test_session_service_counts_sign_ins_by_outcome(stack):
     )
     assert response.status_code in (401, 429)  # 429: the gateway's per-address limit, before the service
     expected = before + (1 if response.status_code == 401 else 0)
-    assert value(scrape(stack.session_url), "shop_sign_ins_total", outcome="bad_credentials") == expected
+    text = scrape_until(
+        stack.session_url,
+        lambda text: value(text, "shop_sign_ins_total", outcome="bad_credentials") >= expected,
+    )
+    assert value(text, "shop_sign_ins_total", outcome="bad_credentials") == expected
 
 
 def test_the_gateway_never_serves_the_metrics(stack):
