@@ -11,7 +11,12 @@ METRICS_BUDGET = 0.05  # issue 14: metrics on costs at most 5 % of throughput
 
 def sections(results: dict, other: dict | None = None) -> list[str]:
     """Every section this run (and `other`, a results.json of the other mode) has data for."""
-    return worker_table(results) + metrics_table(results) + compose_table(results, other)
+    return (
+        worker_table(results)
+        + metrics_table(results)
+        + edge_cache_table(results)
+        + compose_table(results, other)
+    )
 
 
 def _shape(cls: str, workers: int, threads: int) -> str:
@@ -133,6 +138,39 @@ def metrics_table(results: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+def edge_cache_table(results: dict) -> list[str]:
+    step = results.get("edge_cache")
+    if not step:
+        return []
+    if "na" in step:
+        return ["## Edge cache", "", f"Not measured: {step['na']}.", ""]
+    search = results.get("endpoints", {}).get("search")
+    hello = value(results.get("ceilings", {}).get("hello"), "rps_c64")
+    cached = value(step, "rps")
+    hits = value(step, "hit_share")
+    return [
+        "## Edge cache",
+        "",
+        "Search suggestions for visitors without cookies may come from the gateway's cache for the rest "
+        "of the second (`gateway/conf/caching.conf`). The main table's rows send a cookie, so they "
+        f"measure catalog-service behind it; this row does not: {step['runs']} × {step['duration_s']:g} s "
+        f"at 64 connections, prefixes drawn from {step['prefixes']} with Zipf-like weights (the k-th "
+        "asked 1/k as often as the first; `bench/lua/zipf_search.lua`).",
+        "",
+        "| Search suggestions | req/s c=64 | of Flask hello | p99 ms c=64 | served from the cache |",
+        "|---|---|---|---|---|",
+        f"| cache bypassed (main table) | {cell(search, 'rps_c64')} | "
+        f"{_ratio(value(search, 'rps_c64'), hello)} | {cell(search, 'p99_c64', 1)} | none |",
+        f"| Zipf mix, visitors | {cell(step, 'rps')} | {_ratio(cached, hello)} | {cell(step, 'p99_ms', 1)} | "
+        f"{'n/a' if hits is None else f'{hits:.1%}'} |",
+        "",
+    ]
+
+
+def _ratio(rps: float | None, ceiling: float | None) -> str:
+    return "n/a" if not rps or not ceiling else f"{rps / ceiling:.0%}"
 
 
 def _pair(results: dict, other: dict | None) -> tuple[dict, dict] | None:

@@ -48,6 +48,8 @@ INNER_GATEWAY = "http://gateway:8080/"
 
 # Bulk good names start with these adjectives (catalog_service/cli.py), so every prefix matches.
 PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa sil sl sm ste ve wa wo"
+UNCACHED_COOKIE = "bench=no-edge-cache"
+GOOD_PATH = "/api/catalog/goods/{id}"
 # Metrics on/off: their cost (a few percent) is below one 5 s run's noise, so more rounds than --runs.
 METRICS_RUNS = 6
 FULL_PAGE = 20  # links per user on the first load step, so every measured user page is full
@@ -224,13 +226,16 @@ def run_wrk(
         log(f"{script} {options.get('path', '')}: no request finished in {seconds:g} s at c={connections}")
         stalled_ms = seconds * 1000
         return {"rps": 0.0, "p50_ms": stalled_ms, "p99_ms": stalled_ms, "error_share": 0.0, "stalled": True}
-    return {
+    measured = {
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "requests": raw["requests"],
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "error_share": errors / requests,
     }
+    if raw.get("answers"):  # zipf_search.lua: answers the gateway's edge cache gave
+        measured["hit_share"] = raw["hits"] / raw["answers"]
+    return measured
 
 
 def summarize(samples: list[float]) -> dict | None:
@@ -351,12 +356,20 @@ def endpoints(goods: int, bulk_users: tuple[int, int], session: tuple[str, str] 
     ids = {"first": "1", "last": str(goods)}
     users = {"first": str(bulk_users[0]), "last": str(bulk_users[1])}
     signed_in = {"cookie": cookie}
+    # Any cookie makes the gateway skip its edge cache (gateway/conf/edge-cache.conf): these rows
+    # measure the service behind it. steps.edge_cache measures the cache.
+    uncached = {"cookie": UNCACHED_COOKIE}
     api = "hello"  # the ceiling every API row is held against
     return [
         Endpoint("static", "static UI `/`", "get.lua", "nginx", {"path": "/"}, 0.8),
-        Endpoint("good", "GET one good", "by_id.lua", api, {**ids, "path": "/api/catalog/goods/{id}"}, 0.6),
+        Endpoint("good", "GET one good", "by_id.lua", api, {**ids, **uncached, "path": GOOD_PATH}, 0.6),
         Endpoint(
-            "search", "search suggestions", "search.lua", api, {"prefixes": PREFIXES.replace(" ", ",")}, 0.5
+            "search",
+            "search suggestions",
+            "search.lua",
+            api,
+            {**uncached, "prefixes": PREFIXES.replace(" ", ",")},
+            0.5,
         ),
         Endpoint(
             "user_goods",
@@ -532,6 +545,10 @@ def run(args) -> dict:
                     results["worker_models"] = steps.worker_models(
                         stack, items, args.grid_seconds, args.runs, args.duration
                     )
+                if "search" in items:
+                    log("edge cache: search suggestions as visitors, a Zipf mix of prefixes ...")
+                    url, _, _, *docker = items["search"]
+                    results["edge_cache"] = steps.edge_cache(url, args.runs, args.duration, *docker)
                 if args.metrics_step and isinstance(stack, LocalStack):
                     log("metrics on and off ...")
                     results["metrics_on_off"] = steps.metrics_on_off(

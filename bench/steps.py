@@ -193,6 +193,34 @@ def metrics_on_off(stack: LocalStack, items: dict[str, tuple], runs: int, second
     return {"runs": runs, "duration_s": seconds, "endpoints": rows}
 
 
+def zipf_prefixes() -> list[str]:
+    """The search box's prefixes, most asked first: the bench's usual ones, then every two letters."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    usual = run.PREFIXES.split()
+    return usual + [a + b for a in letters for b in letters if a + b not in usual]
+
+
+def edge_cache(url: str, runs: int, seconds: float, docker: list[str] | None = None) -> dict:
+    """Search suggestions as visitors without cookies, so the gateway's edge cache answers what it
+    holds: prefixes Zipf-weighted (bench/lua/zipf_search.lua), c=64. req/s, p99 and the share of
+    answers served from the cache, next to the main table's search row (the cache bypassed)."""
+    prefixes = zipf_prefixes()
+    options = {"prefixes": ",".join(prefixes)}
+    samples = [run.run_wrk(url, "zipf_search.lua", options, 64, seconds, docker) for _ in range(runs)]
+    done = [sample for sample in samples if sample]
+    if not done:
+        return {"na": "wrk failed"}
+    return {
+        "runs": runs,
+        "duration_s": seconds,
+        "prefixes": len(prefixes),
+        **{
+            metric: run.summarize([sample[metric] for sample in done if metric in sample])
+            for metric in ("rps", "p99_ms", "hit_share", "error_share")
+        },
+    }
+
+
 class WrkContainer:
     """wrk in a throwaway container on the compose project's `edge` network, as any outside client."""
 

@@ -6,6 +6,7 @@ local path, first, last
 function init(args)
   local options = common.options(args)
   path, first, last = options.path, tonumber(options.first), tonumber(options.last)
+  common.use_headers(options)
   common.seed()
 end
 

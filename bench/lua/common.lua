@@ -25,6 +25,13 @@ function common.headers(options)
   return headers
 end
 
+-- Send those headers with every request wrk.format builds (and wrk's own default request).
+function common.use_headers(options)
+  for name, value in pairs(common.headers(options)) do
+    wrk.headers[name] = value
+  end
+end
+
 -- Each wrk thread has its own Lua state; seed it differently so threads do not repeat each other.
 local threads = 0
 function common.setup(thread)
@@ -36,13 +43,18 @@ function common.seed()
   math.randomseed(os.time() * 1000 + (thread_number or 0))
 end
 
-function common.done(summary, latency, requests)
+-- `counts`, optional: more integer fields for the line, such as a script's own tallies.
+function common.done(summary, latency, requests, counts)
   local errors = summary.errors
+  local extra = ""
+  for name, count in pairs(counts or {}) do
+    extra = extra .. string.format(', "%s": %d', name, count)
+  end
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
-      .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}}\n',
+      .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}%s}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+    latency:percentile(99), errors.connect, errors.read, errors.write, errors.status, errors.timeout, extra))
 end
 
 return common

@@ -5,7 +5,5 @@ setup, done = common.setup, common.done
 function init(args)
   local options = common.options(args)
   wrk.path = options.path or "/"
-  for name, value in pairs(common.headers(options)) do
-    wrk.headers[name] = value
-  end
+  common.use_headers(options)
 end

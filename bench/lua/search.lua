@@ -8,6 +8,7 @@ function init(args)
   for prefix in (options.prefixes or "a"):gmatch("[^,]+") do
     prefixes[#prefixes + 1] = prefix
   end
+  common.use_headers(options)
   common.seed()
 end
 

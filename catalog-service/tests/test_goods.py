@@ -1,5 +1,7 @@
 """GET/POST /goods, GET /goods/<id>, GET /goods/<id>/users."""
 
+import time
+
 import pytest
 
 from .conftest import identity_headers
@@ -216,3 +218,41 @@ def test_good_users_lists_owners_with_pagination(client, make_good, make_user):
 
 def test_good_users_of_missing_good_is_404(client):
     assert client.get("/goods/5/users").status_code == 404
+
+
+# --- what the gateway may share between visitors (gateway/conf/caching.conf) ---
+
+
+def shared_until(response) -> int | None:
+    """The second until which the gateway may share this answer, or None when it may not."""
+    mark = response.headers.get("X-Accel-Expires")
+    if mark is None:
+        return None
+    assert mark.startswith("@"), "an absolute time: never longer than the rest of this second"
+    return int(mark[1:])
+
+
+def test_a_search_and_a_goods_page_may_be_shared_for_the_rest_of_this_second(client, make_good):
+    good = make_good(name="Shareable lamp")
+    before = int(time.time())
+    marks = [
+        shared_until(client.get("/goods?q=Shareable")),
+        shared_until(client.get(f"/goods/{good['id']}")),
+    ]
+    assert all(mark is not None and before <= mark <= time.time() for mark in marks), marks
+
+
+def test_lists_errors_and_writes_are_never_marked_shareable(client, make_good, make_user):
+    good = make_good(name="Private lamp")
+    signed_in = identity_headers(make_user())
+    answers = [
+        client.get("/goods"),
+        client.get("/goods?q="),
+        client.get("/goods?q=%20%20"),
+        client.get("/goods/2147483000"),  # 404
+        client.get("/goods?q=" + "x" * 500),  # 422
+        client.get(f"/goods/{good['id']}/users"),
+        client.post("/goods", json={"name": "Another lamp", "price": "1.00"}, headers=signed_in),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 404, 422, 200, 201]
+    assert [shared_until(answer) for answer in answers] == [None] * len(answers)

@@ -238,6 +238,10 @@ class LocalStack(LoopbackUrls):
 
     def start_gateway(self) -> None:
         conf = self.workdir / "nginx"
+        if os.geteuid() == 0:
+            # Started by root, nginx's workers run as nobody, and they write the edge cache under
+            # conf: let them through the work directory (search only, no listing; pg/ stays 0700).
+            self.workdir.chmod(0o711)
         env = {
             **os.environ,
             "GATEWAY_CONF_DIR": str(conf),
