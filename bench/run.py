@@ -51,7 +51,7 @@ PREFIXES = "am az bra bri ce cop cor cr du go iv ja li map mis ol on pe qu ru sa
 UNCACHED_COOKIE = "bench=no-edge-cache"
 GOOD_PATH = "/api/catalog/goods/{id}"
 # Metrics on/off: their cost (a few percent) is below one 5 s run's noise, so more rounds than --runs.
-METRICS_RUNS = 6
+METRICS_RUNS = 10
 FULL_PAGE = 20  # links per user on the first load step, so every measured user page is full
 
 
@@ -256,8 +256,12 @@ class Meter:
 
     def measure(self, items: dict[str, tuple], loads: tuple[int, ...] = (64, 8)) -> None:
         """items: key -> (url, script, options) or (url, script, options, docker words for run_wrk)."""
-        for url, script, options, *docker in items.values():  # warm connection pools and caches first
-            run_wrk(url, script, options, 8, 1, *docker)
+        # Warm up first, at the highest load measured: every thread's pooled connection opened and
+        # its statements prepared, the caches filled. After a restart (the metrics and worker-model
+        # steps), one second at 8 connections left c=64 runs paying for that: CPU per request 40 %
+        # above the main table's and swinging 1.4-2.4 ms between runs of one configuration.
+        for url, script, options, *docker in items.values():
+            run_wrk(url, script, options, max(loads), 2, *docker)
         for round_number in range(1, self.runs + 1):
             log(f"round {round_number}/{self.runs}: {', '.join(items)}")
             for key, (url, script, options, *docker) in items.items():
