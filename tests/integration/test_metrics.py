@@ -29,6 +29,13 @@ def scrape_until(url: str, reached: Callable[[str], bool]) -> str:
     return text
 
 
+def settled_scrape(url: str) -> str:
+    """A scrape that includes every request made before it: each worker writes its figures within a
+    second, so requests of earlier tests may still be on their way into the files until then."""
+    time.sleep(1.5)
+    return scrape(url)
+
+
 def value(text: str, name: str, **labels: str) -> float:
     """The sum of the samples called `name` whose labels include `labels`."""
     return sum(
@@ -42,7 +49,7 @@ def value(text: str, name: str, **labels: str) -> float:
 def test_a_scrape_counts_every_request_whichever_worker_answered(stack):
     needs_service_ports(stack)
     route = {"service": "catalog-service", "route": "/goods", "method": "GET", "status": "200"}
-    before = value(scrape(stack.catalog_url), "http_requests_total", **route)
+    before = value(settled_scrape(stack.catalog_url), "http_requests_total", **route)
     for _ in range(40):  # a fresh connection each time, so both gunicorn workers get some
         response = requests.get(
             f"{stack.catalog_url}/goods?limit=1", headers={"Connection": "close"}, timeout=10
@@ -60,7 +67,7 @@ def test_a_scrape_counts_every_request_whichever_worker_answered(stack):
 
 def test_session_service_counts_sign_ins_by_outcome(stack):
     needs_service_ports(stack)
-    before = value(scrape(stack.session_url), "shop_sign_ins_total", outcome="bad_credentials")
+    before = value(settled_scrape(stack.session_url), "shop_sign_ins_total", outcome="bad_credentials")
     response = requests.post(
         f"{stack.gateway_url}/api/session/login",
         json={"username": "nobody-here", "password": "wrong-password-1"},
