@@ -89,7 +89,7 @@ class _Figures:
         self.service = service
         self.unavailable_cause = unavailable_cause
         self.sign_in_endpoint = sign_in_endpoint
-        self.samplers: list[Callable[[], None]] = []
+        self.samplers: list[tuple[Any, Callable[[], int]]] = []  # (gauge child, its reading)
         self._children: dict[tuple[Any, ...], Any] = {}
         _live_figures.add(self)
 
@@ -141,9 +141,13 @@ def flush() -> None:
             counts[child] = counts.get(child, 0) + amount
         for child, amount in counts.items():
             child.inc(amount)
+        # Summed per series: apps of one service in one process (tests make many) share a series.
+        readings: dict[Any, int] = {}
         for figures in list(_live_figures):
-            for sample in figures.samplers:
-                sample()
+            for gauge, read in figures.samplers:
+                readings[gauge] = readings.get(gauge, 0) + read()
+        for gauge, reading in readings.items():
+            gauge.set(reading)
 
 
 def observe_all(histogram: Any, amounts: list[float]) -> None:
@@ -341,11 +345,11 @@ def track_pool(app: Flask, engine: Any, pool: str = "default") -> None:
         return
     in_use = figures.child(POOL_IN_USE, pool)
 
-    def sample() -> None:
+    def checked_out() -> int:
         count = getattr(engine.pool, "checkedout", None)  # QueuePool; test pools may lack it
-        in_use.set(int(count()) if count else 0)
+        return int(count()) if count else 0
 
-    figures.samplers.append(sample)
+    figures.samplers.append((in_use, checked_out))
 
 
 def record_worker_threads(app: Any, threads: int) -> None:

@@ -394,7 +394,7 @@ def test_a_dead_worker_leaves_the_live_figures(gunicorn):
     while requests.get(f"{url}/pid", headers={"Connection": "close"}, timeout=5).json()["pid"] in pids:
         sent += 1
         assert time.monotonic() < deadline, "no replacement worker answered"
-    text = requests.get(f"{url}/metrics", timeout=5).text
+    text = scrape_once_written(url, sent + 1)
     # The replacement's threads take the dead worker's place; its requests still count.
     assert value(text, "http_worker_threads") == 2 * 2
     assert value(text, "http_requests_total", route="/pid") >= sent + 1
