@@ -7,8 +7,9 @@ import requests
 
 
 def logged(gateway, request_id: str) -> dict:
-    """The access log line of the request with `request_id` (nginx writes it after answering)."""
-    deadline = time.monotonic() + 2
+    """The access log line of the request with `request_id` (nginx writes its lines in blocks, at least
+    once a second: gateway/conf/logging.conf)."""
+    deadline = time.monotonic() + 5
     while True:
         for line in gateway.output().splitlines():
             if line.startswith("{") and json.loads(line)["request_id"] == request_id:

@@ -85,7 +85,7 @@ def test_no_secret_or_password_reaches_a_log_line(
         headers={"X-Internal-Secret": "wrong"},
         timeout=10,
     )
-    time.sleep(1.0)  # let the services flush their log lines
+    time.sleep(2.0)  # let the services and the gateway (a block at least once a second) write their lines
     logs = all_logs()
     assert unique_name in logs or "signed in" in logs, "the logs do not seem to be the stack's"
     secrets = {
