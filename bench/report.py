@@ -28,13 +28,17 @@ def value(row: dict | None, metric: str, part: str = "median") -> float | None:
     return float(row[metric][part]) if row and row.get(metric) else None
 
 
-def write(results: dict, doc: Path, charts: Path, other: dict | None = None) -> None:
-    """`other`: a results.json of the other mode (run.py --compare), for the compose-vs-local table."""
+def write(
+    results: dict, doc: Path, charts: Path, other: dict | None = None, runs: list[dict] | None = None
+) -> None:
+    """`other`: a results.json of the other mode (run.py --compare), for the compose-vs-local table;
+    `runs`: every kept run of the same code (run.runs_of_this_code), for the spread across runs."""
     charts.mkdir(parents=True, exist_ok=True)
     throughput_chart(results, charts / "throughput.png")
     scaling_chart(results, charts / "latency-vs-size.png")
     kept = [kept_section(doc, name) for name in KEPT]
-    doc.write_text(markdown(results, charts.relative_to(doc.parent), other) + "".join(k for k in kept if k))
+    text = markdown(results, charts.relative_to(doc.parent), other, runs)
+    doc.write_text(text + "".join(k for k in kept if k))
 
 
 # Sections written by bench/locust_run.py, bench/footprint.py (and the compose locust note, by hand):
@@ -99,7 +103,7 @@ def stack_note(meta: dict) -> str:
     )
 
 
-def markdown(results: dict, charts: Path, other: dict | None = None) -> str:
+def markdown(results: dict, charts: Path, other: dict | None = None, runs: list[dict] | None = None) -> str:
     import report_steps  # bench/; it imports this module
 
     meta, ceilings = results["meta"], results["ceilings"]
@@ -201,13 +205,17 @@ def markdown(results: dict, charts: Path, other: dict | None = None) -> str:
         shown = (
             "n/a"
             if measured is None
-            else {"ratio": f"{measured:.0%}", "ms": f"{measured:.1f} ms", "x": f"{measured:.2f}×"}[
-                target["unit"]
-            ]
+            else {
+                "ratio": f"{measured:.0%}",
+                "ms": f"{measured:.1f} ms",
+                "cpu_ms": f"{measured:.2f} ms",
+                "x": f"{measured:.2f}×",
+            }[target["unit"]]
         )
         lines.append(f"| {target['name']} | {target['goal']} | {shown} | {VERDICT[target['passed']]} |")
     passed = sum(1 for t in results["targets"] if t["passed"])
     lines += ["", f"{passed} of {len(results['targets'])} targets pass in this run.", ""]
+    lines += report_steps.across_runs(results, runs or [])
     lines += misses(results)
     lines += hints(results)
     return "\n".join(lines)
@@ -309,6 +317,45 @@ WHY_RATIO = {
     "add_remove": "every call is two Flask requests: the gateway's auth_request to session-service "
     "(a Redis read) and the catalog's one-statement write",
 }
+WHY_AUTH = (
+    "the check itself (cookie signature, one Redis GET, one HMAC) is a small part: under the same "
+    "gunicorn gthread settings a WSGI app that does nothing costs about 0.26 ms of CPU per request "
+    "here, and one redis-py GET in it about 0.27 ms more (bench/README.md), the worker's hand-off to "
+    "a thread and back around a blocking call"
+)
+# What to try next for each endpoint that misses its throughput target, from the profiles
+# (bench/README.md, "What the graphs showed").
+NEXT_LEVER = {
+    "static": "none that keeps the gateway's features: its extra cost over nginx minimal is the "
+    "security headers, the request id and the JSON log line every answer carries",
+    "good": "the hot statements on the pooled psycopg2 cursor instead of SQLAlchemy's Connection, "
+    "CursorResult and Row (the sqlalchemy share above); then gunicorn's Python request parsing, "
+    "which only another server removes",
+    "search": "as for GET one good: SQLAlchemy's execute path for the prepared statements, then "
+    "gunicorn's parsing",
+    "user_goods": "as for GET one good: SQLAlchemy's execute path for the prepared statements, then "
+    "gunicorn's parsing",
+    "my_goods": "the second Python request: `/auth`'s gthread hand-offs (gunicorn's gevent worker "
+    "for session-service measured 5-15 % less CPU per `/auth` in one A/B, with a worse c=64 p99), and "
+    "the catalog's SQLAlchemy execute path",
+    "add_remove": "as for my goods: `/auth` in session-service, then the catalog's SQLAlchemy execute path",
+    "session_me": "redis-py's client layer (a GET through its pool costs about twice a call on its "
+    "Connection, measured in-process) and gunicorn's hand-off around the Redis round trip",
+}
+
+
+def profile_reason(results: dict, key: str) -> str:
+    """The heaviest packages in this run's flame graphs of the request, when it was profiled."""
+    graphs = results.get("profiles") or {}
+    found = []
+    for name, graph in graphs.items():
+        endpoint, _, service = name.partition("/")
+        if endpoint == key and graph.get("packages"):
+            top = ", ".join(f"{package} {share:.0f} %" for package, share in graph["packages"][:4])
+            found.append(f"{service}-service's Python CPU (flame graph) went to {top}")
+    return "; " + "; ".join(found) if found else ""
+
+
 WHY_P99 = (
     "at 8 connections the 2 CPUs are shared by wrk, nginx, PostgreSQL and two gunicorn services, so "
     "the slowest 1 % wait for a CPU (scheduler and GC pauses) rather than doing more work"
@@ -344,10 +391,15 @@ def misses(results: dict) -> list[str]:
                 why += f"the tail is waiting, not work: {WHY_P99}"
             if top:
                 why += f"; the ceiling's own p99 in this run is {top:.1f} ms"
+        elif kind == "auth":
+            size = f"{t['value']:.2f} ms against {t['goal']}"
+            why = WHY_AUTH
         else:
             size = f"{t['value']:.2f}× against {t['goal']}"
             why = scaling_reason(results["scaling"], key)
-        out.append(f"- **{t['name']}**: {size}. Likely reason: {why}.")
+        why += profile_reason(results, key) if kind in ("ratio", "auth") else ""
+        lever = f" Next lever: {NEXT_LEVER[key]}." if kind in ("ratio", "auth") and key in NEXT_LEVER else ""
+        out.append(f"- **{t['name']}**: {size}. Likely reason: {why}.{lever}")
     return ["## Misses", "", *out, ""] if out else []
 
 

@@ -236,9 +236,124 @@ def compose_table(results: dict, other: dict | None) -> list[str]:
         "the network.",
         "",
     ]
-    return lines
+    return lines + compose_cpu_table(local, compose)
 
 
-def text(results: dict, other: dict | None = None) -> str:
+def _machine_split(row: dict | None) -> dict[str, float] | None:
+    """A row's CPU per request (ms): the stack's parts, the Docker engine, the rest of the machine
+    (wrk, the kernel, anything else running) and the machine's total and softirq share."""
+    parts = {key: value(row, f"cpu_{key}") for key in ("nginx", "catalog", "session", "postgres", "redis")}
+    machine = value(row, "cpu_machine")
+    if machine is None or parts["nginx"] is None:
+        return None
+    split = {
+        "nginx": parts["nginx"] or 0.0,
+        "services": (parts["catalog"] or 0.0) + (parts["session"] or 0.0),
+        "data": (parts["postgres"] or 0.0) + (parts["redis"] or 0.0),
+        "engine": value(row, "cpu_engine") or 0.0,
+        "machine": machine,
+        "softirq": value(row, "cpu_softirq") or 0.0,
+    }
+    split["rest"] = machine - sum(split[key] for key in ("nginx", "services", "data", "engine"))
+    return split
+
+
+def compose_cpu_table(local: dict, compose: dict) -> list[str]:
+    """Where the machine's CPU per request goes in each mode: what compose adds, measured."""
+    rows = []
+    for key, row in local["endpoints"].items():
+        mine, theirs = _machine_split(row), _machine_split(compose["endpoints"].get(key))
+        if mine and theirs:
+            rows.append((key, row["label"], mine, theirs))
+    if not rows:
+        return []
+    lines = [
+        "### Where compose's extra CPU goes",
+        "",
+        "CPU per request (ms; medians of the c=64 runs) of the whole machine and its parts, read from /proc "
+        "in both modes: the gateway's nginx, the two services, PostgreSQL + Redis (in compose, the "
+        "containers' processes as the host sees them), the Docker engine's own processes (dockerd, "
+        "containerd, the containers' shims, docker-proxy) and the rest of the machine: wrk (in compose, "
+        "in its container, with its container's start), the kernel's work outside these processes "
+        "(softirq: network packets, over loopback locally, over veth and the bridge in compose) and "
+        "anything else running. Throughput on 2 busy CPUs is about 2 CPUs ÷ the machine's total.",
+        "",
+        "| Endpoint | mode | nginx | services | PostgreSQL + Redis | Docker engine | rest | of it softirq "
+        "| machine |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, label, mine, theirs in rows:
+        for mode, split in (("local", mine), ("compose", theirs)):
+            columns = ("nginx", "services", "data", "engine", "rest", "softirq", "machine")
+            cells = " | ".join(f"{split[k]:.3f}" for k in columns)
+            lines.append(f"| {label if mode == 'local' else ''} | {mode} | {cells} |")
+    static = next(((mine, theirs) for key, _, mine, theirs in rows if key == "static"), None)
+    if static:
+        mine, theirs = static
+        lines += [
+            "",
+            f"For the static UI the machine spends {theirs['machine']:.3f} ms per request in compose against "
+            f"{mine['machine']:.3f} ms locally ({mine['machine'] / theirs['machine']:.0%} as much, which is "
+            f"what bounds compose's throughput against local's): the Docker engine "
+            f"{theirs['engine']:.3f} ms (containerd-shim copies each block of the gateway's access log to "
+            f"dockerd, whose json-file driver encodes and writes each line: gateway/conf/logging.conf), "
+            f"nginx {theirs['nginx']:.3f} against {mine['nginx']:.3f} ms (its sockets on a veth pair "
+            f"instead of loopback), and the rest {theirs['rest']:.3f} against {mine['rest']:.3f} ms "
+            f"(softirq {theirs['softirq']:.3f} against {mine['softirq']:.3f}: packets through veth, the "
+            f"bridge and its netfilter hooks; and wrk in a container).",
+        ]
+    return [*lines, ""]
+
+
+def text(results: dict, other: dict | None = None, runs: list[dict] | None = None) -> str:
     """The same sections for the terminal summary."""
-    return "\n".join(sections(results, other))
+    return "\n".join(sections(results, other) + across_runs(results, runs or []))
+
+
+def _shown(target: dict) -> str:
+    measured = target["value"]
+    if measured is None:
+        return "n/a"
+    shown = {"ratio": f"{measured:.0%}", "ms": f"{measured:.1f}", "cpu_ms": f"{measured:.2f}"}
+    return shown.get(target["unit"], f"{measured:.2f}×")
+
+
+def across_runs(results: dict, runs: list[dict]) -> list[str]:
+    """Each target's figure in every kept run of this code: how far one run's verdicts can be trusted."""
+    if len(runs) < 2:
+        return []
+    headers = [
+        f"{run['meta']['started'][5:16].replace('T', ' ')} (load {run['meta']['loadavg_start'][0]})"
+        for run in runs
+    ]
+    lines = [
+        "## Across runs",
+        "",
+        f"Every run of this code (`{results['meta']['code']}`, {results['meta']['mode']} mode, the same main "
+        f"data set) kept in `bench-results/history/`: {len(runs)} runs, each target's figure in each (UTC "
+        "start and load average then; ratios are of the same run's ceiling) and the spread. The "
+        "sections above are the last run's.",
+        "",
+        "| Target | " + " | ".join(headers) + " | spread |",
+        "|---|" + "---|" * (len(runs) + 1),
+    ]
+    for target in results["targets"]:
+        found = [
+            next((t for t in run.get("targets", []) if t["name"] == target["name"]), None) for run in runs
+        ]
+        values = [t["value"] for t in found if t and t["value"] is not None]
+        cells = [(_shown(t) + ("" if t["passed"] else " ✗")) if t else "–" for t in found]
+        spread = "–"
+        if values:
+            low, high = min(values), max(values)
+            spread = f"{_shown({**target, 'value': low})}–{_shown({**target, 'value': high})}"
+        lines.append(f"| {target['name']} | " + " | ".join(cells) + f" | {spread} |")
+    passed = [sum(1 for t in run.get("targets", []) if t["passed"]) for run in runs]
+    lines += [
+        "",
+        "✗: missed in that run. Targets passing per run: "
+        + ", ".join(str(n) for n in passed)
+        + f" of {len(results['targets'])}.",
+        "",
+    ]
+    return lines

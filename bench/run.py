@@ -249,7 +249,7 @@ class Meter:
 
     def __init__(self, runs: int, seconds: float) -> None:
         self.runs, self.seconds = runs, seconds
-        self.cpu: CpuMeter | None = None  # set in local mode: CPU per request, part by part, at c=64
+        self.cpu: CpuMeter | None = None  # CPU per request, part by part, at c=64
         self.samples: dict[str, dict[str, list[float]]] = {}
         self.errors: dict[str, float] = {}
         self.stalls: dict[str, int] = {}  # runs in which no request finished at all
@@ -425,8 +425,8 @@ def probe(gateway: str, endpoint: Endpoint, bulk_users: tuple[int, int]) -> str 
 
 
 def cpu_meter(stack: LocalStack, ceilings: Ceilings | None = None) -> CpuMeter:
-    """The local stack's parts by process tree (compose's processes live in containers: not measured),
-    with the ceilings' nginx and hello when given. Built again after a part restarts: new pids."""
+    """The local stack's parts by process tree, with the ceilings' nginx and hello when given, and
+    the machine's total. Built again after a part restarts: new pids."""
     postmaster = int((stack.workdir / "pg" / "postmaster.pid").read_text().split()[0])
     roots = {
         "nginx": [stack.procs["gateway"].pid],
@@ -438,7 +438,31 @@ def cpu_meter(stack: LocalStack, ceilings: Ceilings | None = None) -> CpuMeter:
     if ceilings is not None:
         roots["nginx"].append(ceilings.procs["nginx"].pid)
         roots["hello"] = [ceilings.procs["hello"].pid]
-    return CpuMeter(roots)
+    return CpuMeter(roots, machine=True)
+
+
+# compose service -> the part it is in CPU_PARTS (bench/report.py)
+COMPOSE_PARTS = {
+    "gateway": "nginx",
+    "catalog-service": "catalog",
+    "session-service": "session",
+    "postgres": "postgres",
+    "redis": "redis",
+}
+
+
+def compose_cpu_meter(stack: ComposeStack, ceilings: Ceilings) -> CpuMeter:
+    """The compose stack's parts by their containers' process trees (seen from the host, as any
+    process), the Docker engine's processes and the machine's total; the ceilings as in local mode."""
+    roots: dict[str, list[int]] = {part: [] for part in COMPOSE_PARTS.values()}
+    for service, part in COMPOSE_PARTS.items():
+        for container in stack.compose("ps", "-q", service, capture_output=True, timeout=60).stdout.split():
+            inspect = ["docker", "inspect", "-f", "{{.State.Pid}}", container]
+            pid = subprocess.run(inspect, capture_output=True, text=True, check=True, timeout=60).stdout
+            roots[part].append(int(pid))
+    roots["nginx"].append(ceilings.procs["nginx"].pid)
+    roots["hello"] = [ceilings.procs["hello"].pid]
+    return CpuMeter(roots, engine=True, machine=True)
 
 
 def run(args) -> dict:
@@ -470,6 +494,8 @@ def run(args) -> dict:
         ceilings = Ceilings(tmp).start()
         if isinstance(stack, LocalStack):
             meter.cpu = cpu_meter(stack, ceilings)
+        else:
+            meter.cpu = compose_cpu_meter(stack, ceilings)
         log(f"gateway {stack.gateway_url}, nginx {ceilings.url('static')}, hello {ceilings.url('proxy')}")
         base = table_counts(stack)  # the demo data
         first_user = base["users"] + 1  # bulk users get the next serial ids
@@ -589,6 +615,9 @@ def ratio(results: dict, key: str) -> float | None:
     return mine / ceiling if mine and ceiling else None
 
 
+AUTH_CPU_MS = 0.3  # session-service CPU per /auth
+
+
 def evaluate(results: dict) -> list[dict]:
     """Every target as {name, goal, value, passed}; passed is None when it could not be measured."""
     targets = []
@@ -621,6 +650,21 @@ def evaluate(results: dict) -> list[dict]:
                 "passed": None if value is None else value <= limit,
             }
         )
+    # Issue 16: the gateway's identity check at about the cost of its work. Each add or remove is
+    # one /auth, so session-service's CPU per request of that row is its CPU per /auth.
+    auth = median(results["endpoints"].get("add_remove"), "cpu_session")
+    if results["meta"]["mode"] == "local":
+        targets.append(
+            {
+                "key": "add_remove",
+                "kind": "auth",
+                "name": "session-service CPU per `/auth` (add + remove)",
+                "goal": f"<= {AUTH_CPU_MS:g} ms",
+                "value": auth,
+                "unit": "cpu_ms",
+                "passed": None if auth is None else auth <= AUTH_CPU_MS,
+            }
+        )
     points = results["scaling"]
     for key, label in (("user_goods", "a user's goods page"), ("search", "search suggestions")):
         first = median(points[0][key], "p50_c8") if points else None
@@ -641,6 +685,39 @@ def evaluate(results: dict) -> list[dict]:
 
 
 # --- output --------------------------------------------------------------------------------
+def code_version() -> str:
+    """The code measured: the last commit that changed anything outside docs/ (so committing a run's
+    report keeps the version), with "+changes" when the working tree differs from it there."""
+    outside_docs = ["--", ".", ":(exclude)docs"]
+    git = ["git", "-C", str(ROOT)]
+    last = subprocess.run([*git, "log", "-1", "--format=%h", *outside_docs], capture_output=True, text=True)
+    status = [*git, "status", "--porcelain", "--untracked-files=no", *outside_docs]
+    changed = subprocess.run(status, capture_output=True, text=True).stdout.strip()
+    return (last.stdout.strip() or "?") + ("+changes" if changed else "")
+
+
+def runs_of_this_code(out: Path, results: dict) -> list[dict]:
+    """Keep this run in OUT/history/ and return every kept run of the same code, mode and main data
+    set (this one included), oldest first: the spread across runs in docs/benchmarks.md."""
+    history = out / "history"
+    history.mkdir(parents=True, exist_ok=True)
+    meta = results["meta"]
+    (history / f"{meta['started'].replace(':', '')}-{meta['mode']}.json").write_text(
+        json.dumps(results) + "\n"
+    )
+    same = []
+    for path in sorted(history.glob("*.json")):
+        with contextlib.suppress(ValueError, KeyError):
+            kept = json.loads(path.read_text())
+            if (kept["meta"].get("code"), kept["meta"]["mode"], kept.get("main_data")) == (
+                meta["code"],
+                meta["mode"],
+                results.get("main_data"),
+            ):
+                same.append(kept)
+    return sorted(same, key=lambda kept: kept["meta"]["started"])
+
+
 def machine_info(args) -> dict:
     def first_line(cmd: list[str]) -> str:
         with contextlib.suppress(Exception):
@@ -659,6 +736,7 @@ def machine_info(args) -> dict:
     mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
     return {
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "code": code_version(),
         "host": platform.node(),
         "cpus": os.cpu_count(),
         "cpu": cpu,
@@ -863,11 +941,12 @@ def main() -> None:
         (args.out / "compose").mkdir(exist_ok=True)
         (args.out / "compose" / "results.json").write_text(json.dumps(results["compose"], indent=2) + "\n")
     other = json.loads(args.compare.read_text()) if args.compare else None
+    runs = runs_of_this_code(args.out, results)
     print_summary(results)
-    print(report_steps.text(results, other))
-    log(f"results: {args.out / 'results.json'}")
+    print(report_steps.text(results, other, runs))
+    log(f"results: {args.out / 'results.json'}; {len(runs)} run(s) of this code in {args.out / 'history'}")
     if args.docs:
-        report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench", other)
+        report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench", other, runs)
         log("wrote docs/benchmarks.md and docs/bench/*.png")
 
 

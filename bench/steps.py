@@ -96,8 +96,11 @@ def worker_env(worker_class: str, workers: int, threads: int) -> dict[str, str |
 
 
 def _cpu_total(row: dict) -> float:
-    """A request's CPU in every measured part and wrk, ms (medians per part)."""
-    return sum(float(v["median"]) for k, v in row.items() if k.startswith("cpu_") and v)
+    """A request's CPU in every measured part and wrk, ms (medians per part; not the machine's
+    total and softirq, which overlap the parts)."""
+    overlapping = ("cpu_machine", "cpu_softirq")
+    parts = {k: v for k, v in row.items() if k.startswith("cpu_") and k not in overlapping}
+    return sum(float(v["median"]) for v in parts.values() if v)
 
 
 def _rps(row: dict | None) -> float:
