@@ -14,6 +14,16 @@ WRK_WHERE = {
 }
 
 
+def measured(target: dict, units: bool = False, value: float | None = None) -> str:
+    """A target's figure (or `value` in its unit) as the doc and the summary show it."""
+    figure = target["value"] if value is None else value
+    if figure is None:
+        return "n/a"
+    ms = " ms" if units else ""
+    shown = {"ratio": f"{figure:.0%}", "ms": f"{figure:.1f}{ms}", "cpu_ms": f"{figure:.2f}{ms}"}
+    return shown.get(target["unit"], f"{figure:.2f}×")
+
+
 def cell(row: dict | None, metric: str, digits: int = 0, spread: str = "<sub>{}</sub>") -> str:
     """The median of a metric's runs, then their min–max range put in `spread` (one run: no range)."""
     if not row or not row.get(metric):
@@ -201,17 +211,7 @@ def markdown(results: dict, charts: Path, other: dict | None = None, runs: list[
         "|---|---|---|---|",
     ]
     for target in results["targets"]:
-        measured = target["value"]
-        shown = (
-            "n/a"
-            if measured is None
-            else {
-                "ratio": f"{measured:.0%}",
-                "ms": f"{measured:.1f} ms",
-                "cpu_ms": f"{measured:.2f} ms",
-                "x": f"{measured:.2f}×",
-            }[target["unit"]]
-        )
+        shown = measured(target, units=True)
         lines.append(f"| {target['name']} | {target['goal']} | {shown} | {VERDICT[target['passed']]} |")
     passed = sum(1 for t in results["targets"] if t["passed"])
     lines += ["", f"{passed} of {len(results['targets'])} targets pass in this run.", ""]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report import cell, value
+from report import cell, measured, value
 
 LABELS = {"good": "GET one good", "search": "search suggestions", "add_remove": "add + remove a good"}
 KEPT_CLASS = "gthread"  # shop_common/gunicorn_base.py's worker_class (steps.KEPT_CLASS)
@@ -310,14 +310,6 @@ def text(results: dict, other: dict | None = None, runs: list[dict] | None = Non
     return "\n".join(sections(results, other) + across_runs(results, runs or []))
 
 
-def _shown(target: dict) -> str:
-    measured = target["value"]
-    if measured is None:
-        return "n/a"
-    shown = {"ratio": f"{measured:.0%}", "ms": f"{measured:.1f}", "cpu_ms": f"{measured:.2f}"}
-    return shown.get(target["unit"], f"{measured:.2f}×")
-
-
 def across_runs(results: dict, runs: list[dict]) -> list[str]:
     """Each target's figure in every kept run of this code: how far one run's verdicts can be trusted."""
     if len(runs) < 2:
@@ -342,11 +334,11 @@ def across_runs(results: dict, runs: list[dict]) -> list[str]:
             next((t for t in run.get("targets", []) if t["name"] == target["name"]), None) for run in runs
         ]
         values = [t["value"] for t in found if t and t["value"] is not None]
-        cells = [(_shown(t) + ("" if t["passed"] else " ✗")) if t else "–" for t in found]
+        cells = [(measured(t) + ("" if t["passed"] else " ✗")) if t else "–" for t in found]
         spread = "–"
         if values:
             low, high = min(values), max(values)
-            spread = f"{_shown({**target, 'value': low})}–{_shown({**target, 'value': high})}"
+            spread = f"{measured(target, value=low)}–{measured(target, value=high)}"
         lines.append(f"| {target['name']} | " + " | ".join(cells) + f" | {spread} |")
     passed = [sum(1 for t in run.get("targets", []) if t["passed"]) for run in runs]
     lines += [

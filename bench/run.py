@@ -817,16 +817,9 @@ def print_summary(results: dict) -> None:
     print("\n=== targets ===")
     for target in results["targets"]:
         verdict = {True: "PASS", False: "FAIL", None: "N/A "}[target["passed"]]
-        print(f"  {verdict}  {target['name']} {target['goal']}: {show(target)}")
+        print(f"  {verdict}  {target['name']} {target['goal']}: {report.measured(target, units=True)}")
     passed = sum(1 for t in results["targets"] if t["passed"])
     print(f"\n{passed} of {len(results['targets'])} targets pass.\n")
-
-
-def show(target: dict) -> str:
-    value = target["value"]
-    if value is None:
-        return "n/a"
-    return {"ratio": f"{value:.0%}", "ms": f"{value:.1f} ms", "x": f"{value:.2f}x"}[target["unit"]]
 
 
 def main() -> None:
