@@ -302,7 +302,33 @@ def compose_cpu_table(local: dict, compose: dict) -> list[str]:
             f"(softirq {theirs['softirq']:.3f} against {mine['softirq']:.3f}: packets through veth, the "
             f"bridge and its netfilter hooks; and wrk in a container).",
         ]
+    lines += _upstream_note(compose, rows)
     return [*lines, ""]
+
+
+def _upstream_note(compose: dict, rows: list) -> list[str]:
+    """Why the API rows' nginx costs more in compose when the gateway's nginx predates 1.27.3."""
+    version = str(compose["meta"].get("gateway_nginx", "")).removeprefix("nginx/")
+    try:
+        older = tuple(int(part) for part in version.split(".")[:3]) < (1, 27, 3)
+    except ValueError:
+        return []
+    api = [(mine["nginx"], theirs["nginx"]) for key, _, mine, theirs in rows if key != "static"]
+    if not older or not api:
+        return []
+    local_ms = sum(mine for mine, _ in api) / len(api)
+    compose_ms = sum(theirs for _, theirs in api) / len(api)
+    return [
+        "",
+        f"The compose gateway here runs nginx {version}, older than 1.27.3, so `gateway/render.sh` "
+        "re-resolves the service names per request through a variable, and such a `proxy_pass` has "
+        "no upstream keepalive pool: every API call opens new connections to the services (local "
+        "mode and nginx 1.27.3 or later keep a pool). The gateway's nginx then costs "
+        f"{compose_ms:.2f} ms per API request on average over the rows above, against {local_ms:.2f} ms "
+        "locally, and more as a run goes on: the closed connections wait in TIME_WAIT until the "
+        "ephemeral ports toward a service run short and every connect() searches for a free one "
+        "(bench/README.md).",
+    ]
 
 
 def text(results: dict, other: dict | None = None, runs: list[dict] | None = None) -> str:

@@ -696,24 +696,30 @@ def code_version() -> str:
     return (last.stdout.strip() or "?") + ("+changes" if changed else "")
 
 
-def runs_of_this_code(out: Path, results: dict) -> list[dict]:
-    """Keep this run in OUT/history/ and return every kept run of the same code, mode and main data
-    set (this one included), oldest first: the spread across runs in docs/benchmarks.md."""
+def keep_run(out: Path, results: dict) -> None:
+    """Keep this run's results in OUT/history/, for the spread across runs (runs_of_this_code)."""
     history = out / "history"
     history.mkdir(parents=True, exist_ok=True)
     meta = results["meta"]
-    (history / f"{meta['started'].replace(':', '')}-{meta['mode']}.json").write_text(
-        json.dumps(results) + "\n"
-    )
-    same = []
-    for path in sorted(history.glob("*.json")):
+    name = f"{meta['started'].replace(':', '')}-{meta['mode']}.json"
+    (history / name).write_text(json.dumps(results) + "\n")
+
+
+def data_set(results: dict) -> tuple:
+    """The main data set's size (its entry also holds that step's figures)."""
+    data = results.get("main_data") or {}
+    return data.get("users"), data.get("goods"), data.get("links")
+
+
+def runs_of_this_code(out: Path, results: dict) -> list[dict]:
+    """Every kept run of the same code, mode and main data set as `results` (itself included when
+    kept), oldest first: the spread across runs in docs/benchmarks.md."""
+    meta, same = results["meta"], []
+    for path in sorted((out / "history").glob("*.json")):
         with contextlib.suppress(ValueError, KeyError):
             kept = json.loads(path.read_text())
-            if (kept["meta"].get("code"), kept["meta"]["mode"], kept.get("main_data")) == (
-                meta["code"],
-                meta["mode"],
-                results.get("main_data"),
-            ):
+            mine = (kept["meta"].get("code"), kept["meta"]["mode"], data_set(kept))
+            if mine == (meta["code"], meta["mode"], data_set(results)):
                 same.append(kept)
     return sorted(same, key=lambda kept: kept["meta"]["started"])
 
@@ -887,7 +893,16 @@ def main() -> None:
     parser.add_argument("--username", default="alice")
     parser.add_argument("--password", default="alice-demo-1")
     parser.add_argument("--note", default="", help="free text for the report, e.g. what else was running")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="measure nothing: write docs/benchmarks.md again from OUT/results.json and the kept runs "
+        "of its code (after a change to the report itself)",
+    )
     args = parser.parse_args()
+    if args.report:
+        write_report(args)
+        return
     if args.quick:
         args.runs, args.duration = 1, 2
         args.users, args.goods, args.links, args.sizes = 500, 10_000, 10_000, [1_000, 10_000]
@@ -934,6 +949,7 @@ def main() -> None:
         (args.out / "compose").mkdir(exist_ok=True)
         (args.out / "compose" / "results.json").write_text(json.dumps(results["compose"], indent=2) + "\n")
     other = json.loads(args.compare.read_text()) if args.compare else None
+    keep_run(args.out, results)
     runs = runs_of_this_code(args.out, results)
     print_summary(results)
     print(report_steps.text(results, other, runs))
@@ -941,6 +957,15 @@ def main() -> None:
     if args.docs:
         report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench", other, runs)
         log("wrote docs/benchmarks.md and docs/bench/*.png")
+
+
+def write_report(args) -> None:
+    """--report: docs/benchmarks.md from the last results and the kept runs of the same code."""
+    results = json.loads((args.out / "results.json").read_text())
+    other = json.loads(args.compare.read_text()) if args.compare else None
+    runs = runs_of_this_code(args.out, results)
+    report.write(results, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "bench", other, runs)
+    log(f"wrote docs/benchmarks.md from {args.out / 'results.json'} and {len(runs)} kept run(s) of its code")
 
 
 if __name__ == "__main__":
