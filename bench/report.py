@@ -318,10 +318,10 @@ WHY_RATIO = {
     "(a Redis read) and the catalog's one-statement write",
 }
 WHY_AUTH = (
-    "the check itself (cookie signature, one Redis GET, one HMAC) is a small part: under the same "
-    "gunicorn gthread settings a WSGI app that does nothing costs about 0.26 ms of CPU per request "
-    "here, and one redis-py GET in it about 0.27 ms more (bench/README.md), the worker's hand-off to "
-    "a thread and back around a blocking call"
+    "the check itself (cookie signature, one Redis GET, one HMAC) costs 0.21-0.25 ms in-process "
+    "(bench/floor.py); gunicorn's own work for a request, hello's process CPU less its app's, is "
+    "about 0.4 ms here, and a request that blocks on Redis adds the gthread worker's hand-offs to a "
+    "thread and back"
 )
 # What to try next for each endpoint that misses its throughput target, from the profiles
 # (bench/README.md, "What the graphs showed").
@@ -339,20 +339,24 @@ NEXT_LEVER = {
     "for session-service measured 5-15 % less CPU per `/auth` in one A/B, with a worse c=64 p99), and "
     "the catalog's SQLAlchemy execute path",
     "add_remove": "as for my goods: `/auth` in session-service, then the catalog's SQLAlchemy execute path",
+    "auth": "none within gunicorn: its own work per request is above the target (bench/README.md, "
+    "'The floor under the targets'); a server whose request handling is not Python threads, which "
+    "the project's choice of gunicorn rules out, or a target set from that floor",
     "session_me": "redis-py's client layer (a GET through its pool costs about twice a call on its "
     "Connection, measured in-process) and gunicorn's hand-off around the Redis round trip",
 }
 
 
-def profile_reason(results: dict, key: str) -> str:
-    """The heaviest packages in this run's flame graphs of the request, when it was profiled."""
+def profile_reason(results: dict, key: str, service: str = "") -> str:
+    """The heaviest packages in this run's flame graphs of the request (of `service` only, when
+    given), when it was profiled."""
     graphs = results.get("profiles") or {}
     found = []
     for name, graph in graphs.items():
-        endpoint, _, service = name.partition("/")
-        if endpoint == key and graph.get("packages"):
+        endpoint, _, part = name.partition("/")
+        if endpoint == key and part == (service or part) and graph.get("packages"):
             top = ", ".join(f"{package} {share:.0f} %" for package, share in graph["packages"][:4])
-            found.append(f"{service}-service's Python CPU (flame graph) went to {top}")
+            found.append(f"{part}-service's Python CPU (flame graph) went to {top}")
     return "; " + "; ".join(found) if found else ""
 
 
@@ -393,11 +397,12 @@ def misses(results: dict) -> list[str]:
                 why += f"; the ceiling's own p99 in this run is {top:.1f} ms"
         elif kind == "auth":
             size = f"{t['value']:.2f} ms against {t['goal']}"
-            why = WHY_AUTH
+            why = WHY_AUTH + profile_reason(results, key, service="session")
+            key = "auth"
         else:
             size = f"{t['value']:.2f}× against {t['goal']}"
             why = scaling_reason(results["scaling"], key)
-        why += profile_reason(results, key) if kind in ("ratio", "auth") else ""
+        why += profile_reason(results, key) if kind == "ratio" else ""
         lever = f" Next lever: {NEXT_LEVER[key]}." if kind in ("ratio", "auth") and key in NEXT_LEVER else ""
         out.append(f"- **{t['name']}**: {size}. Likely reason: {why}.{lever}")
     return ["## Misses", "", *out, ""] if out else []
