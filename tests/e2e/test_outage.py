@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -32,6 +33,33 @@ def start_session_service(stack: Any) -> None:
     while not ready(f"{stack.gateway_url}/api/session/readyz"):
         assert time.monotonic() < deadline, "session-service did not come back within 60 s"
         time.sleep(0.5)
+    wait_for_host_links_to_settle()
+
+
+def wait_for_host_links_to_settle(timeout: float = 10.0) -> None:
+    """Wait until every veth on the host has its IPv6 link-local address, and a moment more.
+
+    A started container's host-side veth gets that address about 1.5 s after it comes up.
+    Chromium takes the new address for a network change and fails whatever requests are in
+    flight with net::ERR_NETWORK_CHANGED: a page of the next test, in the same browser, would
+    fail to load (seen in CI). Nothing to wait for without `ip` or with IPv6 off.
+    """
+    ipv6_off = Path("/proc/sys/net/ipv6/conf/default/disable_ipv6")
+    if shutil.which("ip") is None or not ipv6_off.exists() or ipv6_off.read_text().strip() == "1":
+        return
+
+    def names(*args: str) -> set[str]:
+        done = subprocess.run(["ip", "-o", *args], capture_output=True, text=True, timeout=10)
+        lines = [line for line in done.stdout.splitlines() if ":" in line]
+        return {line.split(":")[1].split()[0].split("@")[0] for line in lines}  # "7: veth1@if6: ..."
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        settled = names("link", "show", "type", "veth") <= names("-6", "addr", "show", "scope", "link")
+        if settled and not names("-6", "addr", "show", "tentative"):
+            time.sleep(1.0)  # Chromium hears of the address through netlink, a little later
+            return
+        time.sleep(0.2)
 
 
 def compose(stack: Any, *args: str) -> None:
