@@ -238,10 +238,6 @@ class LocalStack(LoopbackUrls):
 
     def start_gateway(self) -> None:
         conf = self.workdir / "nginx"
-        if os.geteuid() == 0:
-            # Started by root, nginx's workers run as nobody, and they write the edge cache under
-            # conf: let them through the work directory (search only, no listing; pg/ stays 0700).
-            self.workdir.chmod(0o711)
         env = {
             **os.environ,
             "GATEWAY_CONF_DIR": str(conf),
@@ -273,7 +269,12 @@ class LocalStack(LoopbackUrls):
         self._run(["sh", str(ROOT / "gateway" / "render.sh")], "gateway-render", env)
         nginx = [nginx_bin, "-p", str(conf), "-c", str(conf / "nginx.conf")]
         self._run([*nginx, "-t", "-q"], "gateway-test")
-        self._spawn("gateway", [*nginx, "-g", "daemon off;"])
+        # Started by root, nginx's workers would drop to nobody, who may not reach the static files
+        # (a checkout under /root or another 0700 directory: 403 for every page) nor the edge cache
+        # in this stack's 0700 work directory. The services and Redis run as the user who started
+        # them; so do the workers (PostgreSQL alone refuses root: _unprivileged below).
+        directives = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+        self._spawn("gateway", [*nginx, "-g", directives])
         wait_until(lambda: http_ok(f"{self.gateway_url}/healthz"), "gateway", 30, self.procs["gateway"])
 
     # --- helpers -------------------------------------------------------------------------
